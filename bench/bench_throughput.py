@@ -1,0 +1,155 @@
+"""Throughput and peak memory of the pipeline on real articles (``make bench``).
+
+Runs, each in a fresh process so that peak memory is its own:
+- ``spacy``: ``en_core_web_sm`` alone (``nlp.pipe``) on the texts;
+- ``stages``: storyline's per-article stages one after another over the
+  whole list, timing each (exclusive times, so their shares add up);
+- ``analyze``: the whole ``analyze`` run (store, corpus stages, dossier, report).
+Writes the table into docs/benchmarks.md under "## Throughput".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+POLNEAR = ROOT.parent / "shared" / "datasets" / "polnear"
+HEADING = "## Throughput"
+
+
+def texts(limit: int) -> list[Path]:
+    files = sorted((POLNEAR / "train" / "text").glob("*.txt")) + sorted((POLNEAR / "dev" / "text").glob("*.txt"))
+    return files[:limit]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_spacy(paths: list[Path]) -> dict:
+    from storyline.parse import load_nlp
+
+    bodies = [p.read_text(encoding="utf-8") for p in paths]
+    nlp = load_nlp()
+    start = time.perf_counter()
+    for _ in nlp.pipe(bodies, batch_size=32):
+        pass
+    return {"seconds": time.perf_counter() - start, "words": sum(len(b.split()) for b in bodies)}
+
+
+def run_stages(paths: list[Path]) -> dict:
+    from storyline.inputs import read_sources
+    from storyline.parse import load_nlp
+    from storyline.pipeline import Options, per_article_pipeline
+
+    load_nlp()  # loading the model is start-up, not per-article work
+    records: list = list(read_sources([str(p) for p in paths]))
+    words = sum(len(r.content.split()) for r in records)
+    timings = {}
+    start_all = time.perf_counter()
+    for stage in per_article_pipeline(Options()).stages:
+        start = time.perf_counter()
+        records = list(stage.run(records))
+        timings[stage.name] = time.perf_counter() - start
+    return {"seconds": time.perf_counter() - start_all, "words": words, "stages": timings}
+
+
+def run_analyze(paths: list[Path]) -> dict:
+    from storyline.analyze import analyze
+    from storyline.pipeline import Options
+
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        result = analyze([str(p) for p in paths], out, Options())
+        seconds = time.perf_counter() - start
+    words = sum(len(a["body"].split()) for a in result.dossier["articles"])
+    return {"seconds": seconds, "words": words}
+
+
+MODES = {"spacy": run_spacy, "stages": run_stages, "analyze": run_analyze}
+
+
+def measure(mode: str, limit: int) -> dict:
+    """Run one mode in a child process and return its numbers."""
+    command = [sys.executable, __file__, "--child", mode, "--limit", str(limit)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def table(limit: int, results: dict[str, dict]) -> str:
+    spacy_seconds = results["spacy"]["seconds"]
+    lines = [
+        HEADING,
+        "",
+        f"Measured {date.today().isoformat()} with `make bench` (`python bench/bench_throughput.py`) on "
+        f"{limit} PolNeAR texts (`../shared/datasets/polnear`), {os.cpu_count()} cores, one process. "
+        "Model loading is excluded; each row runs in a fresh process, so peak memory (max RSS) is its own.",
+        "",
+        "| run | articles/s | words/s | seconds | peak memory (MB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    names = {
+        "spacy": "spaCy `en_core_web_sm` alone (`nlp.pipe`)",
+        "stages": "storyline per-article stages",
+        "analyze": "storyline `analyze` (store, corpus stages, dossier, report)",
+    }
+    for mode, numbers in results.items():
+        seconds = numbers["seconds"]
+        lines.append(
+            f"| {names[mode]} | {limit / seconds:.1f} | {numbers['words'] / seconds:,.0f} | {seconds:.1f} | {numbers['peak_mb']:.0f} |"
+        )
+    stages = results["stages"]["stages"]
+    lines += ["", "Per-article stage times (exclusive) and their cost relative to spaCy parsing alone:", ""]
+    lines += ["| stage | seconds | share of stages | relative to spaCy parse |", "|---|---:|---:|---:|"]
+    total = sum(stages.values())
+    for name, seconds in stages.items():
+        lines.append(f"| {name} | {seconds:.2f} | {seconds / total:.0%} | {seconds / spacy_seconds:+.0%} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
+    """Replace this script's section of the benchmarks page, leaving the others alone."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    heading = section.splitlines()[0]
+    if heading in text:
+        start = text.index(heading)
+        following = text.find("\n## ", start + len(heading))
+        end = len(text) if following == -1 else following + 1
+        text = text[:start] + section + text[end:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=500, help="number of articles")
+    parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    if args.child:
+        numbers = MODES[args.child](texts(args.limit))
+        numbers["peak_mb"] = peak_mb()
+        print(json.dumps(numbers))
+        return
+    if not POLNEAR.exists():
+        sys.exit(f"{POLNEAR} not found: the benchmark needs the PolNeAR texts")
+    results = {mode: measure(mode, args.limit) for mode in MODES}
+    section = table(args.limit, results)
+    print(section)
+    if not args.no_write:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    main()

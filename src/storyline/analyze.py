@@ -1,0 +1,96 @@
+"""``analyze``: inputs in, store updated, dossier and report out.
+
+Follow an article from input to ``dossier.json``:
+``inputs.read_sources`` (RawDoc) -> per-article stages (``extract``,
+``parse``, finding stages) -> ``Store.add_article`` -> corpus stages over
+the whole store -> ``dossier.build_dossier`` -> ``report.write_report``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storyline.dossier import build_dossier
+from storyline.inputs import Manifest, expand, read_sources
+from storyline.pipeline import LocalExecutor, Options, corpus_pipeline, per_article_pipeline
+from storyline.records import Article, RawDoc, Skipped
+from storyline.report import write_report
+from storyline.store import Store
+
+
+@dataclass(slots=True)
+class RunResult:
+    added: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    dossier_path: Path | None = None
+    report_path: Path | None = None
+    dossier: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def analysed_any(self) -> bool:
+        return bool(self.dossier.get("articles"))
+
+
+# Called once per input: (source, outcome) where outcome is "added",
+# "unchanged" or the reason it was skipped.
+Progress = Callable[[str, str], None]
+
+
+def analyze(
+    sources: list[str],  # files, folders, globs or "-"
+    out_dir: str | Path,
+    options: Options,
+    *,
+    db_path: str | Path | None = None,
+    manifest: Manifest | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = RunResult()
+    notify = progress or (lambda source, outcome: None)
+    with Store(db_path or out / "storyline.db") as store:
+        options.embedding_cache = store
+        raw = read_sources(list(expand(sources)), manifest, options.max_bytes)
+        new_docs = _new_documents(raw, store, result, notify)
+        executor = LocalExecutor(options.workers)
+        for record in executor.run(per_article_pipeline(options), new_docs):
+            if isinstance(record, Article):
+                store.add_article(record)
+                result.added += 1
+                notify(record.source, "added")
+            else:
+                _skip(record, store, result, notify)
+        corpus = store.corpus()
+        for corpus in corpus_pipeline(options).run([corpus]):
+            store.save_corpus(corpus)
+        result.dossier = build_dossier(store)
+    result.dossier_path = out / "dossier.json"
+    result.dossier_path.write_text(json.dumps(result.dossier, ensure_ascii=False, indent=1), encoding="utf-8")
+    result.report_path = write_report(result.dossier, out / "report.html")
+    return result
+
+
+def _new_documents(
+    records: Iterable[RawDoc | Skipped], store: Store, result: RunResult, notify: Progress
+) -> Iterator[RawDoc]:
+    """Pass on only inputs the store has not analysed yet, with the same metadata."""
+    for record in records:
+        if isinstance(record, Skipped):
+            _skip(record, store, result, notify)
+        elif store.has_input(record.input_hash):
+            result.unchanged += 1
+            notify(record.source, "unchanged")
+        else:
+            yield record
+
+
+def _skip(record: Skipped, store: Store, result: RunResult, notify: Progress) -> None:
+    store.add_skipped(record)
+    result.skipped.append(record)
+    notify(record.source, record.reason)

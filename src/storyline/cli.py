@@ -1,0 +1,133 @@
+"""Command line: each command is a thin call into the library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from storyline.dates import normalize_date
+
+# Models come from installed packages only; never let a library reach a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(
+    help="storyline: turn a pile of news articles into a dossier of who said what, when, and what keeps coming back.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+eval_app = typer.Typer(help="Score storyline on labelled data sets and write the numbers to docs/benchmarks.md.")
+app.add_typer(eval_app, name="eval")
+stderr = Console(stderr=True)
+
+
+def say(message: str) -> None:
+    """One unwrapped, unstyled line on stderr (file names and reasons are data, not markup)."""
+    stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def analyze(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, folders (searched recursively), globs, or '-' for stdin. "
+            "Formats: .txt (plain or scraped page text), .html/.htm, .jsonl/.json records "
+            "with 'text' or 'html' and optional url, title, published, outlet, author.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for dossier.json and report.html.")] = Path("out"),
+    db: Annotated[
+        Optional[Path], typer.Option(help="SQLite store to grow (default: OUT/storyline.db). Reruns skip known articles.")
+    ] = None,
+    manifest: Annotated[
+        Optional[Path],
+        typer.Option(help="CSV or JSONL with a 'source' column (file name) and title, outlet, author, published, url."),
+    ] = None,
+    published: Annotated[
+        Optional[str], typer.Option(help="Publication date (ISO, any precision) for inputs that state none.")
+    ] = None,
+    max_bytes: Annotated[int, typer.Option(help="Skip inputs larger than this many bytes.")] = 20 * 1024 * 1024,
+    batch_size: Annotated[int, typer.Option(help="Articles per spaCy batch.")] = 32,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (skipped inputs are still reported).")] = False,
+) -> None:
+    """Analyse articles into OUT/dossier.json and OUT/report.html, growing the store."""
+    from storyline.analyze import analyze as run_analyze
+    from storyline.inputs import RECORD_SUFFIXES, InputError, expand, load_manifest
+    from storyline.pipeline import Options
+
+    flag_date = normalize_date(published) if published else None
+    if published and flag_date is None:
+        raise typer.BadParameter(f"not a date: {published!r}", param_hint="--published")
+    try:
+        loaded_manifest = load_manifest(manifest) if manifest else None
+    except (OSError, ValueError, InputError) as error:
+        raise typer.BadParameter(f"cannot read manifest: {error}", param_hint="--manifest") from None
+    sources = list(expand(inputs))
+    options = Options(published=flag_date, max_bytes=max_bytes, batch_size=batch_size)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        # A record file holds an unknown number of articles: then count without a total.
+        has_records = any(Path(s).suffix.lower() in RECORD_SUFFIXES or s == "-" for s in sources)
+        task = bar.add_task("analysing", total=None if has_records else len(sources))
+
+        def report(source: str, outcome: str) -> None:
+            if outcome not in ("added", "unchanged"):
+                say(f"storyline: skipped {source}: {outcome}")
+            bar.update(task, advance=1)
+
+        result = run_analyze(sources, out, options, db_path=db, manifest=loaded_manifest, progress=report)
+    if not quiet:
+        say(
+            f"{result.added} added, {result.unchanged} unchanged, {len(result.skipped)} skipped; "
+            f"dossier: {result.dossier_path}  report: {result.report_path}"
+        )
+    if result.added + result.unchanged == 0:
+        say("storyline: nothing could be analysed")
+        raise typer.Exit(code=1)
+
+
+def _run_eval(module: str, write_docs: bool) -> None:
+    import importlib
+
+    evaluator = importlib.import_module(f"storyline.{module}")
+    code = evaluator.main(["--write-docs"] if write_docs else [])
+    raise typer.Exit(code=code or 0)
+
+
+WRITE_DOCS = typer.Option("--write-docs", help="Also update this evaluation's section of docs/benchmarks.md.")
+
+
+@eval_app.command("attribution")
+def eval_attribution(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Statements and speakers against PolNeAR dev (../shared/datasets/polnear)."""
+    _run_eval("eval_attribution", write_docs)
+
+
+@eval_app.command("time")
+def eval_time(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Temporal expressions against TimeBank + AQUAINT (../shared/datasets/timebank), TempEval-3 scoring."""
+    _run_eval("eval_time", write_docs)
+
+
+@eval_app.command("claims")
+def eval_claims(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Claim grouping and stories against the team's labelled sets (eval/claims), held-out half."""
+    _run_eval("eval_claims", write_docs)
+
+
+def main() -> None:
+    app(prog_name="storyline")

@@ -1,0 +1,41 @@
+"""Shared test helpers. Real data under ../shared is optional: tests that need it skip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
+SCHEMA = json.loads((ROOT / "docs" / "dossier.schema.json").read_text(encoding="utf-8"))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    return path
+
+
+def validate_dossier(dossier: dict) -> None:
+    jsonschema.validate(dossier, SCHEMA)
+    for article in dossier["articles"]:
+        assert article["published"] is None or article["published_from"] is not None
+    bodies = {a["id"]: a["body"] for a in dossier["articles"]}
+    for statement in dossier["statements"]:
+        body = bodies[statement["article"]]
+        assert 0 <= statement["start"] <= statement["end"] <= len(body)
+        assert body[statement["start"] : statement["end"]] == statement["text"]
+    for time in dossier["times"]:
+        body = bodies[time["article"]]
+        assert body[time["start"] : time["end"]] == time["text"]
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return shared_path("seeds", "articles")
