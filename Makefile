@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench bench-extract eval-attribution eval-time clean
+.PHONY: setup demo test bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,8 +29,20 @@ test: setup
 bench: setup
 	$(BIN)/python bench/bench_throughput.py
 
+bench-serve: setup
+	$(BIN)/python bench/bench_serve_load.py
+
 bench-extract: setup
 	$(BIN)/python bench/bench_extract.py
+
+eval-time: setup
+	$(BIN)/python -m storyline.eval_time --write-docs
+
+eval-claims: setup
+	$(BIN)/python -m storyline.eval_claims --write-docs
+
+bench-claims-scale: setup
+	$(BIN)/python bench/bench_claims_scale.py --write-docs
 
 clean:
 	rm -rf $(VENV) out

@@ -39,3 +39,16 @@ def validate_dossier(dossier: dict) -> None:
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return shared_path("seeds", "articles")
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``storyline analyze examples --manifest examples/manifest.csv`` once per session: its output folder."""
+    from storyline.analyze import analyze
+    from storyline.inputs import load_manifest
+    from storyline.pipeline import Options
+
+    out = tmp_path_factory.mktemp("examples_run")
+    manifest = load_manifest(ROOT / "examples" / "manifest.csv")
+    analyze([str(ROOT / "examples")], out, Options(), manifest=manifest)
+    return out

@@ -141,6 +141,10 @@ class Store:
                     "INSERT INTO corpus (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
                     (name, json.dumps(getattr(corpus, name), ensure_ascii=False)),
                 )
+            # The full-text index for ``serve`` follows the lists it indexes, in the same transaction.
+            from storyline.search import rebuild_index
+
+            rebuild_index(self.conn, corpus.statements)
 
     # -- embedding cache (used by the claims stage) -------------------------
 

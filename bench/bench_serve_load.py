@@ -1,0 +1,193 @@
+"""Load on ``storyline serve``: 200 concurrent search requests over loopback (``make bench-serve``).
+
+1. Analyses ``examples/`` into a temporary folder, then builds a larger store
+   from it by repeating its articles and statements ``--copies`` times (each
+   copy a distinct article), so search runs over a store of realistic size.
+2. Starts a real ``storyline serve`` on 127.0.0.1 on a free port.
+3. Sends ``--requests`` search requests at once (``/api/search``, questions
+   built from the store's speakers and claim words), each with a timeout, the
+   whole burst bounded in time, then stops the server.
+4. Writes errors and p50/p95 latency into docs/benchmarks.md under
+   "## Web app load" (``--no-write`` only prints).
+
+Loopback only: the host is fixed to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+from storyline.records import Article, Comment, Corpus
+from storyline.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_throughput import write_section  # noqa: E402  (same folder)
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADING = "## Web app load"
+HOST = "127.0.0.1"
+REQUEST_TIMEOUT = 30.0
+BURST_TIMEOUT = 120.0
+
+
+def analyse_examples(out: Path) -> dict:
+    subprocess.run(
+        [sys.executable, "-m", "storyline", "analyze", str(ROOT / "examples"), "--manifest",
+         str(ROOT / "examples" / "manifest.csv"), "--out", str(out), "--quiet"],
+        check=True,
+    )
+    return json.loads((out / "dossier.json").read_text(encoding="utf-8"))
+
+
+def scaled_store(dossier: dict, copies: int, path: Path) -> dict[str, int]:
+    """A store holding ``copies`` of every article (bodies made distinct) with their statements."""
+    statements = []
+    with Store(path) as store:
+        articles = []
+        for copy in range(copies):
+            for item in dossier["articles"]:
+                body = f"{item['body']}\n\n(copy {copy})"  # distinct content; offsets into the body still hold
+                article = Article(
+                    source=f"{copy}-{item['source']}", input_hash=f"bench-{copy}-{item['id']}",
+                    content_hash=f"bench-{copy}-{item['id']}", body=body, title=item["title"], outlet=item["outlet"],
+                    published=item["published"], published_from=item["published_from"], author=item["author"],
+                    url=item["url"], comments=[Comment(**c) for c in item["comments"]],
+                )
+                old_id = item["id"]
+                new_id = store.add_article(article)
+                articles.append(article)
+                statements.extend(
+                    {**s, "id": f"{s['id']}-{copy}", "article": new_id} for s in dossier["statements"] if s["article"] == old_id
+                )
+        store.save_corpus(Corpus(articles=articles, entities=dossier["entities"], statements=statements,
+                                 events=dossier["events"], claims=[], stories=[]))
+    return {"articles": len(articles), "statements": len(statements)}
+
+
+def questions(dossier: dict) -> list[str]:
+    speakers = [e["name"] for e in dossier["entities"] if e["kind"] == "person"][:6] or ["the minister"]
+    topics = [w for c in dossier["claims"] for w in c["label"].split() if len(w) > 5][:8] or ["summit", "talks"]
+    return [f"what did {speaker} say about {topic}" for speaker in speakers for topic in topics]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "storyline", "serve", "--db", str(db), "--host", HOST, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://{HOST}:{port}/api/overview", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("serve did not start within 60 s")
+
+
+async def burst(base: str, queries: list[str], count: int) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
+
+        async def one(index: int) -> None:
+            params = {"q": queries[index % len(queries)], "per_page": 20}
+            started = time.perf_counter()
+            try:
+                response = await client.get("/api/search", params=params)
+                if response.status_code != 200 or "items" not in response.json():
+                    errors.append(f"HTTP {response.status_code}")
+            except httpx.HTTPError as error:
+                errors.append(type(error).__name__)
+            latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(count))), BURST_TIMEOUT)
+        wall = time.perf_counter() - started
+    return latencies, errors, wall
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="concurrent search requests (at most 1000)")
+    parser.add_argument("--copies", type=int, default=200, help="copies of the examples' articles in the store")
+    parser.add_argument("--no-write", action="store_true", help="print, leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    count = min(args.requests, 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        dossier = analyse_examples(Path(tmp) / "examples")
+        size = scaled_store(dossier, args.copies, Path(tmp) / "load.db")
+        port = free_port()
+        server = start_server(Path(tmp) / "load.db", port)
+        try:
+            httpx.get(f"http://{HOST}:{port}/api/search", params={"q": "warm up"}, timeout=REQUEST_TIMEOUT)
+            latencies, errors, wall = asyncio.run(burst(f"http://{HOST}:{port}", questions(dossier), count))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # still answering an abandoned burst
+                server.kill()
+                server.wait()
+    load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
+    ms = [1000 * v for v in latencies]
+    result = {"requests": count, "errors": len(errors), "p50_ms": round(percentile(ms, 0.50), 1),
+              "p95_ms": round(percentile(ms, 0.95), 1), "max_ms": round(max(ms), 1), "wall_s": round(wall, 2),
+              "load_1min": round(load, 1), **size}
+    print(json.dumps(result))
+    if not args.no_write:
+        write_section(section(result, args))
+    return 0 if not errors else 1
+
+
+def section(r: dict, args: argparse.Namespace) -> str:
+    return "\n".join([
+        HEADING,
+        "",
+        f"Measured {date.today().isoformat()} with `make bench-serve` (`python bench/bench_serve_load.py "
+        f"--requests {args.requests} --copies {args.copies}`), {os.cpu_count()} cores (load average "
+        f"{r['load_1min']} at the end of the run: the machine was shared). A real `storyline serve` "
+        f"(one uvicorn process) on 127.0.0.1 over a store of {r['articles']} articles and {r['statements']} statements "
+        f"(the analysed `examples/` repeated {args.copies} times); {r['requests']} `/api/search` requests "
+        "(\"what did SPEAKER say about TOPIC\", 20 hits a page) sent at once from one asyncio client, "
+        "after one warm-up request.",
+        "",
+        "| requests | errors | p50 latency | p95 latency | max latency | whole burst |",
+        "|---|---|---|---|---|---|",
+        f"| {r['requests']} | {r['errors']} | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['max_ms']} ms | {r['wall_s']} s |",
+        "",
+        "Latency is per request from send to parsed answer, so it includes waiting behind the other requests "
+        "of the burst: requests share one process and one SQLite connection.",
+        "",
+        "",
+    ])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
