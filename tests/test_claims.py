@@ -1,0 +1,191 @@
+"""Claims: sub-quadratic candidate search, average linkage, dates, and the stage."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from storyline import claims
+from storyline.claims import Claims, average_linkage, date_key, negated, neighbour_pairs, seen_on
+from storyline.embed import MemoryCache
+from storyline.pipeline import Options
+from storyline.records import Article, Corpus
+
+
+def _unit(x):
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def test_claims_inverted_file_finds_what_exact_search_finds(monkeypatch):
+    rng = np.random.default_rng(3)
+    centres = _unit(rng.standard_normal((300, 64)))
+    vectors = _unit(np.repeat(centres, 4, axis=0) + 0.5 * _unit(rng.standard_normal((1200, 64))))
+    exact = neighbour_pairs(vectors, 0.5)
+    monkeypatch.setattr(claims, "EXACT_LIMIT", 100)
+    monkeypatch.setattr(claims, "CELL_SIZE", 200)
+    approximate = neighbour_pairs(vectors, 0.5)
+    exact_pairs = set(zip(exact[0].tolist(), exact[1].tolist()))
+    found = set(zip(approximate[0].tolist(), approximate[1].tolist()))
+    assert len(exact_pairs) > 1000
+    assert found <= exact_pairs  # nothing below the radius, no invented pairs
+    assert len(found) / len(exact_pairs) > 0.9
+    i, j, cos = approximate
+    assert np.all(i < j)
+    assert np.allclose(cos, np.sum(vectors[i] * vectors[j], axis=1), atol=1e-5)
+
+
+def test_claims_average_linkage_does_not_chain():
+    # 0~1 and 1~2 are close, 0 and 2 are unrelated: components would chain
+    # all three; average linkage keeps 2 out (mean of 0.9 and 0.0 < 0.5).
+    groups = average_linkage(3, [(0, 1, 0.9), (1, 2, 0.8)], threshold=0.5, floor=0.0)
+    assert groups[0] == groups[1] != groups[2]
+
+
+def test_claims_average_linkage_merges_a_coherent_group():
+    pairs = [(a, b, 0.7) for a in range(4) for b in range(a + 1, 4)] + [(3, 4, 0.6)]
+    groups = average_linkage(6, pairs, threshold=0.5, floor=0.0)
+    assert len({groups[k] for k in range(4)}) == 1
+    assert groups[4] != groups[0] and groups[5] not in {groups[0], groups[4]}
+
+
+def test_claims_negation_counts_parity():
+    assert negated("the summit will not go ahead")
+    assert not negated("the summit will go ahead")
+    assert not negated("it cannot be rushed without preparation")
+
+
+def test_claims_dates_sort_by_what_they_state():
+    assert date_key("2025-11") < date_key("2025-11-17") < date_key("2025-12")
+    assert date_key("2017-05") < date_key("2025")
+    article = Article(source="x", input_hash="h", content_hash="h", body="b", published="2025-06", id="a1")
+    assert seen_on({"said_on": "2025-05-30"}, article) == "2025-05-30"
+    assert seen_on({"said_on": "--10-22"}, article) == "2025-06"  # year unknown: the article's date
+    assert seen_on({"said_on": None}, None) is None
+
+
+# --- the stage, on a hand-written corpus (fictional outlets and people) -----
+
+ARTICLES = [
+    ("a1", "Harbour Courier", "2017-05", [
+        ("Ilya Brenner", "direct", "President Varga and Prime Minister Strand should meet, but only after careful preparation.", None),
+        ("Ilya Brenner", "indirect", "rare-earth metals were a promising field for joint projects with Oskland", None),
+    ]),
+    ("a2", "Lisbeth Wire", "2025-07-04", [
+        ("Tomas Keller", "indirect", "a summit of the two leaders is needed, but it must first be thoroughly prepared", "2025-07-03"),
+        ("Tomas Keller", "direct", "The new sanctions against Valdoria will hurt European companies most.", None),
+    ]),
+    ("a3", "Northern Ledger", "2025-11", [
+        (None, "indirect", "a Varga-Strand summit is needed, though only once thorough preparations have been made", "2025-11-17"),
+        ("Nadia Orsini", "indirect", "the planned summit in Lisbeth had been cancelled", "--10-21"),
+    ]),
+    ("a4", "Meridian News", None, [
+        ("Karl Weiss", "direct", "Dockers at Harlow port walked out after wage talks failed.", None),
+    ]),
+]
+
+
+def build_corpus(order_seed: int | None = None) -> Corpus:
+    articles, statements = [], []
+    for article_id, outlet, published, said in ARTICLES:
+        body = " ".join(text for _, _, text, _ in said)
+        articles.append(Article(source=article_id, input_hash=article_id, content_hash="hash-" + article_id, body=body,
+                                outlet=outlet, published=published, id=article_id))
+        for speaker, kind, text, said_on in said:
+            start = body.index(text)
+            statements.append({"id": f"st{len(statements) + 1}", "article": article_id, "kind": kind,
+                               "speaker": speaker and "e-" + speaker.split()[-1].lower(), "speaker_name": speaker,
+                               "text": text, "start": start, "end": start + len(text), "said_on": said_on, "claim": None})
+    if order_seed is not None:
+        random.Random(order_seed).shuffle(statements)
+        random.Random(order_seed).shuffle(articles)
+    return Corpus(articles=articles, statements=statements)
+
+
+@pytest.fixture(scope="module")
+def stage():
+    return Claims(Options(embedding_cache=MemoryCache()))
+
+
+def run(stage, corpus):
+    return next(iter(stage.run([corpus])))
+
+
+def test_claims_stage_groups_the_summit_claim_and_keeps_others_apart(stage):
+    corpus = run(stage, build_corpus())
+    by_id = {s["id"]: s for s in corpus.statements}
+    summit = [c for c in corpus.claims if "st1" in c["statements"]]
+    assert len(summit) == 1
+    claim = summit[0]
+    assert set(claim["statements"]) == {"st1", "st3", "st5"}  # not rare earths, sanctions, the cancellation
+    assert claim["articles"] == ["a1", "a2", "a3"]
+    assert claim["speakers"] == ["e-brenner", "e-keller"]  # the unnamed speaker adds none
+    assert claim["outlets"] == ["Harbour Courier", "Lisbeth Wire", "Northern Ledger"]
+    assert (claim["first_seen"], claim["last_seen"]) == ("2017-05", "2025-11-17")
+    assert [p["period"] for p in claim["series"]] == ["2017-05", "2025-07", "2025-11"]
+    assert claim["series"][1] == {"period": "2025-07", "count": 1, "by_outlet": {"Lisbeth Wire": 1}, "by_speaker": {"e-keller": 1}}
+    for statement_id in claim["statements"]:
+        assert by_id[statement_id]["claim"] == claim["id"]
+    assert by_id["st6"]["claim"] is None and by_id["st7"]["claim"] is None
+    assert claim["label"] in {by_id[s]["text"].rstrip(".") for s in claim["statements"]} | {
+        by_id[s]["text"] for s in claim["statements"]}
+
+
+def test_claims_stage_same_claims_in_any_input_order(stage):
+    reference = run(stage, build_corpus()).claims
+    for seed in (1, 2):
+        assert run(stage, build_corpus(order_seed=seed)).claims == reference
+
+
+def test_claims_id_stable_when_a_new_article_leaves_membership_unchanged(stage):
+    before = {tuple(c["statements"]): c["id"] for c in run(stage, build_corpus()).claims}
+    corpus = build_corpus()
+    text = "The Tessel dam has been repaired and is safe again."
+    corpus.articles.append(Article(source="a5", input_hash="a5", content_hash="hash-a5", body=text, id="a5"))
+    corpus.statements.append({"id": "st8", "article": "a5", "kind": "direct", "speaker": None, "speaker_name": None,
+                              "text": text, "start": 0, "end": len(text), "said_on": None, "claim": None})
+    after = {tuple(c["statements"]): c["id"] for c in run(stage, corpus).claims}
+    assert before == after
+
+
+def test_claims_stage_handles_tiny_and_empty_corpora(stage):
+    corpus = run(stage, Corpus(articles=[], statements=[]))
+    assert corpus.claims == []
+    single = build_corpus()
+    single.statements = single.statements[:1]
+    assert run(stage, single).claims == [] and single.statements[0]["claim"] is None
+
+
+def test_claims_seeds_summit_claim_spans_the_years_and_stays_on_topic(stage):
+    """The five seed articles (read from ../shared, never copied): the widest
+    claim is the "summit necessary, must be well prepared" one, from 2017 to
+    2025 across at least four of the five articles, with nothing on rare
+    earths, sanctions, NATO or the cancellation. (Whether the fifth
+    article's statement joins it depends on how the statements stage cuts
+    that article; see the report.)"""
+    from conftest import shared_path
+
+    from storyline.inputs import expand, load_manifest, read_sources
+    from storyline.pipeline import per_article_pipeline
+
+    seeds = shared_path("seeds")
+    options = Options(embedding_cache=MemoryCache())
+    raw = read_sources(list(expand([str(seeds / "articles")])), load_manifest(seeds / "manifest.jsonl"), options.max_bytes)
+    articles = sorted((r for r in per_article_pipeline(options).run(raw) if isinstance(r, Article)), key=lambda a: a.source)
+    statements = []
+    for number, article in enumerate(articles, 1):
+        article.id = f"a{number}"
+        for found in article.findings.get("statements", []):
+            statements.append({"id": f"st{len(statements) + 1}", "article": article.id, "kind": found["kind"],
+                               "speaker": None, "speaker_name": None, "text": article.body[found["start"] : found["end"]],
+                               "start": found["start"], "end": found["end"], "said_on": found.get("said_on"), "claim": None})
+    if len(articles) != 5 or not statements:
+        pytest.skip("the per-article stages gave no statements for the seeds")
+    corpus = run(stage, Corpus(articles=articles, statements=statements))
+    claim = max(corpus.claims, key=lambda c: (len(c["articles"]), len(c["statements"])))
+    assert len(claim["articles"]) >= 4
+    assert claim["first_seen"] == "2017-05" and claim["last_seen"] >= "2025-05"
+    texts = {s["id"]: s["text"].lower() for s in corpus.statements}
+    for statement_id in claim["statements"]:
+        assert not any(word in texts[statement_id] for word in ("rare-earth", "sanction", "nato", "cancel"))

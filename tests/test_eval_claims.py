@@ -1,0 +1,59 @@
+"""The claims evaluation: metrics on known cases, the split, the sets, the docs section."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from storyline import eval_claims
+from storyline.eval_claims import bcubed, half, load, pairwise, write_section
+
+
+def test_eval_claims_pairwise_counts_pairs():
+    p, r, f1 = pairwise(["a", "a", "b"], [1, 1, 1])
+    assert (p, r) == pytest.approx((1 / 3, 1.0))
+    assert f1 == pytest.approx(0.5)
+    assert pairwise(["a", "a", "b"], [1, 1, 2]) == (1.0, 1.0, 1.0)
+
+
+def test_eval_claims_bcubed_per_item():
+    p, r, f1 = bcubed(["a", "a", "b"], [1, 1, 1])
+    assert p == pytest.approx((2 / 3 + 2 / 3 + 1 / 3) / 3)
+    assert r == pytest.approx(1.0)
+    p, r, _ = bcubed(["a", "a", "b"], [1, 2, 3])
+    assert (p, r) == pytest.approx((1.0, (0.5 + 0.5 + 1) / 3))
+
+
+def test_eval_claims_sets_are_big_enough_and_split_in_two():
+    statements = load("statements.jsonl")
+    groups = Counter(r["group"] for r in statements)
+    claim_groups = [g for g in groups if not re.match(r"^x\d+$", g)]
+    assert len(statements) >= 300 and len(claim_groups) >= 40
+    assert all(groups[g] >= 4 for g in claim_groups)
+    articles = load("articles.jsonl")
+    assert len(articles) >= 60 and len({r["story"] for r in articles}) >= 8
+    for rows in (statements, articles):
+        halves = Counter(half(r["id"]) for r in rows)
+        assert set(halves) == {"tune", "held"} and min(halves.values()) > len(rows) / 3
+        assert len({r["id"] for r in rows}) == len(rows)
+    assert half("q001") == half("q001")
+
+
+def test_eval_claims_write_section_touches_only_its_own(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n## Extraction\n\nnumbers\n\n## Claims and stories\n\nold\n\n## Time\n\nkept\n")
+    write_section("## Claims and stories\n\nnew", path)
+    text = path.read_text()
+    assert "old" not in text and "new" in text
+    assert text.index("## Extraction") < text.index("## Claims and stories") < text.index("## Time")
+    assert "numbers" in text and "kept" in text
+    fresh = tmp_path / "fresh.md"
+    write_section("## Claims and stories\n\nfirst", fresh)
+    assert "first" in fresh.read_text()
+
+
+def test_eval_claims_main_rejects_unknown_options():
+    with pytest.raises(SystemExit):
+        eval_claims.main(["--no-such-option"])
