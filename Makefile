@@ -35,6 +35,9 @@ bench-serve: setup
 bench-extract: setup
 	$(BIN)/python bench/bench_extract.py
 
+eval-attribution: setup
+	$(BIN)/python -m storyline.eval_attribution --write-docs
+
 eval-time: setup
 	$(BIN)/python -m storyline.eval_time --write-docs
 
