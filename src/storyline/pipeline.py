@@ -21,11 +21,11 @@ STAGES: dict[str, type] = {}
 
 # The per-article stages, in order. Each name is registered by the module
 # ``storyline.<name>``, or the one STAGE_MODULES names for it.
-PER_ARTICLE_STAGES = ["extract", "parse", "statements", "release"]
+PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "release"]
 
 # The corpus-level stages, in order: each takes shards of the corpus
 # (``records.Corpus``) and yields them with its lists filled.
-CORPUS_STAGES: list[str] = ["entities", "claims", "stories"]
+CORPUS_STAGES: list[str] = ["entities", "timeline", "syndication", "claims", "stories"]
 
 # Stages that live in a module of another name.
 STAGE_MODULES = {"release": "parse", "timeline": "events"}
@@ -56,6 +56,8 @@ class Options:
     max_bytes: int = 20 * 1024 * 1024
     batch_size: int = 32
     workers: int = 1
+    executor: str = "local"  # or "dask" (storyline.executors)
+    scheduler: str | None = None  # Dask scheduler address; None starts a LocalCluster
     # Store-backed cache of sentence embeddings (``get_many(keys) -> dict``,
     # ``put_many(dict)``), so incremental runs embed only new text.
     embedding_cache: Any = None
