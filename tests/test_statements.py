@@ -162,6 +162,9 @@ def test_statements_fold_word_meets_transliterations():
     assert fold_word("Yury") == fold_word("Yuri") == fold_word("Yurii")
     assert fold_word("Dmitry") == fold_word("Dmitri")
     assert fold_word("Anna") != fold_word("Anne")
+    assert fold_word("Anja") == fold_word("Anya") and fold_word("Tatjana") == fold_word("Tatyana")
+    assert fold_word("Jurij") == fold_word("Yuri")
+    assert fold_word("John") != fold_word("Joan")
 
 
 def test_statements_stage_parses_when_no_doc(nlp):

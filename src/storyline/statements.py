@@ -136,6 +136,7 @@ def fold_word(word: str) -> str:
     """Fold a name word so transliteration variants meet (Sergey/Sergei, Yury/Yuri/Yurii)."""
     word = unicodedata.normalize("NFKD", word.lower())
     word = "".join(c for c in word if c.isalnum())
+    word = re.sub(r"j(?=[aeiou])", "y", word)  # Anja/Anya, Tatjana/Tatyana, Jurij/Yurij
     word = re.sub(r"(iy|yy|ii|ij|yi)$", "i", word)
     word = re.sub(r"y$", "i", word)
     word = word.replace("ey", "ei")
