@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import resource
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from storyline.benchdoc import write_section
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPO / "docs" / "benchmarks.md"
@@ -124,16 +124,6 @@ def render(results: list[dict], exponent: float | None) -> str:
     if exponent is not None:
         lines += ["", f"Growth exponent (time) from {results[0]['n']:,} to {results[-1]['n']:,}: **{exponent:.2f}**."]
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str) -> None:
-    current = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    BENCHMARKS.write_text(updated, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,7 @@ import trafilatura
 from trafilatura.utils import decode_file
 
 from storyline.extract_html import extract_html
+from storyline.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / ".." / "shared" / "datasets" / "wcxb-dev"
@@ -219,20 +220,6 @@ def markdown(summary: dict[str, dict[str, float]], n_pages: int, command: str, t
         "htmldate returns it, and the gold often agrees (it records the date shown, often 'updated').",
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str, path: Path = REPORT) -> None:
-    """Replace this benchmark's section (heading up to the next ``## ``), or append it."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(HEADING + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        next_heading = text.find("\n## ", start + len(HEADING))
-        end = len(text) if next_heading < 0 else next_heading + 1
-        text = text[:start] + section + ("\n" if next_heading >= 0 else "") + text[end:]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def print_sweep(page_ids: list[str]) -> None:

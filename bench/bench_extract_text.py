@@ -28,6 +28,7 @@ from bench_extract import bag_of_words_prf, same_title, snippet_rate
 from trafilatura.utils import decode_file
 
 from storyline.extract_text import extract_text
+from storyline.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / ".." / "shared" / "datasets" / "wcxb-dev"
@@ -153,20 +154,6 @@ def markdown(pages: list[dict[str, dict[str, Any]]], command: str, today: str) -
     with_comments = sum(page["extract_text"]["comments"] > 0 for page in pages)
     lines += ["", f"Pages where extract_text found reader comments: {with_comments}."]
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str, path: Path = REPORT) -> None:
-    """Replace this benchmark's section (heading up to the next ``## ``), or append it."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(HEADING + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        next_heading = text.find("\n## ", start + len(HEADING))
-        end = len(text) if next_heading < 0 else next_heading + 1
-        text = text[:start] + section + ("\n" if next_heading >= 0 else "") + text[end:]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from storyline.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR = ROOT.parent / "shared" / "datasets" / "polnear"
@@ -115,20 +116,6 @@ def table(limit: int, results: dict[str, dict]) -> str:
     for name, seconds in stages.items():
         lines.append(f"| {name} | {seconds:.2f} | {seconds / total:.0%} | {seconds / spacy_seconds:+.0%} |")
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    """Replace this script's section of the benchmarks page, leaving the others alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    heading = section.splitlines()[0]
-    if heading in text:
-        start = text.index(heading)
-        following = text.find("\n## ", start + len(heading))
-        end = len(text) if following == -1 else following + 1
-        text = text[:start] + section + text[end:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -26,15 +26,15 @@ def _ann() -> str:
         f"T1\tContent 0 {quote_end + 2}\t{TEXT[0:quote_end + 2]}",
         f"T2\tSource {TEXT.index('Mayor')} {said - 1}\tMayor",
         f"T3\tCue {said} {said + 4}\tsaid",
-        f"E1\tAttribution:T3 Content:T1 Cue:T3 Source:T2",
+        "E1\tAttribution:T3 Content:T1 Cue:T3 Source:T2",
         f"T4\tSource {council} {council + 11}\tThe council",
         f"T5\tCue {council + 12} {council + 16}\tsaid",
         f"T6\tContent {that} {approved}\tx",
-        f"E2\tAttribution:T5 Content:T6 Cue:T5 Source:T4",
+        "E2\tAttribution:T5 Content:T6 Cue:T5 Source:T4",
         f"T7\tSource {TEXT.index('Voters')} {want - 1}\tVoters",
         f"T8\tCue {want} {want + 4}\twant",
         f"T9\tContent {want + 5} {TEXT.index('fares') + 5}\tlower fares",
-        f"E3\tAttribution:T8 Content:T9 Cue:T8 Source:T7",
+        "E3\tAttribution:T8 Content:T9 Cue:T8 Source:T7",
     ]) + "\n"
 
 
@@ -80,7 +80,7 @@ def test_eval_attribution_scores_speech_and_skips_beliefs(polnear):
 def test_eval_attribution_write_docs_replaces_only_its_section(tmp_path):
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\n## Other\n\nkeep me\n\n" + ea.SECTION + "\n\nold numbers\n\n## Later\n\nkeep too\n")
-    ea.write_docs(ea.SECTION + "\n\nnew numbers\n", doc)
+    ea.write_section(ea.SECTION + "\n\nnew numbers\n", doc)
     text = doc.read_text()
     assert "old numbers" not in text and "new numbers" in text
     assert "keep me" in text and "keep too" in text

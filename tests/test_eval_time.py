@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storyline import eval_time
-from storyline.eval_time import Counts, GoldTimex, read_timeml, score_doc, to_timeml, write_docs
+from storyline.eval_time import Counts, GoldTimex, read_timeml, score_doc, to_timeml
 from storyline.times import TimeExpr
 
 SAMPLE = Path(__file__).parent / "fixtures" / "times" / "timeml"
@@ -64,7 +64,7 @@ def test_eval_time_evaluate_on_a_sample():
 def test_eval_time_write_docs_replaces_only_its_section(tmp_path):
     path = tmp_path / "benchmarks.md"
     path.write_text("# Benchmarks\n\n## Extraction\n\nkeep me\n\n" + eval_time.SECTION + "\n\nold numbers\n\n## Other\n\nkeep too\n")
-    write_docs(eval_time.SECTION + "\n\nnew numbers\n", path)
+    eval_time.write_section(eval_time.SECTION + "\n\nnew numbers\n", path)
     text = path.read_text()
     assert "old numbers" not in text and "new numbers" in text
     assert "keep me" in text and "keep too" in text

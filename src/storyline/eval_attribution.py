@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.statements import SPEECH_VERBS, find_quotes, find_statements, fold_word, name_words
+from storyline.benchdoc import write_section
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "polnear"
 BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
@@ -371,18 +372,6 @@ shape of the misses, so that no corpus text is copied here):
 """
 
 
-def write_docs(section: str, path: Path = BENCHMARKS) -> None:
-    """Replace our own section of ``docs/benchmarks.md`` (or append it), leaving the rest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    path.write_text(updated, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="storyline eval attribution", description=__doc__.splitlines()[0])
     parser.add_argument("--polnear", type=Path, default=DEFAULT_DIR)
@@ -402,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         if args.split != "dev" or args.limit:
             parser.error("--write-docs reports the whole dev split only")
-        write_docs(section)
+        write_section(section)
     return 0
 
 

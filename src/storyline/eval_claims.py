@@ -32,6 +32,7 @@ from storyline.claims import DEFAULT_WEIGHTS, ClaimWeights, StatementFeatures, f
 from storyline.embed import Embedder
 from storyline.records import Article
 from storyline.stories import StoryWeights, full_text, group_articles, lead_text, tfidf_rows
+from storyline.benchdoc import write_section
 
 REPO = Path(__file__).resolve().parents[2]
 SETS = REPO / "eval" / "claims"
@@ -242,18 +243,6 @@ def render(claims: dict[str, Any], stories: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(text: str, path: Path = BENCHMARKS) -> None:
-    """Replace this section of ``docs/benchmarks.md`` (or append it), leaving the others alone."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(updated, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

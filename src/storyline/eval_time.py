@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from storyline.benchdoc import write_section
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "timebank"
 BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
@@ -264,18 +265,6 @@ def pipeline_share(seconds: dict[str, float]) -> list[str]:
     ]
 
 
-def write_docs(section: str, path: Path = BENCHMARKS) -> None:
-    """Replace our own section of ``docs/benchmarks.md`` (or append it), leaving the rest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    path.write_text(updated, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="storyline eval time", description=__doc__.splitlines()[0])
     parser.add_argument("--timebank", type=Path, default=DEFAULT_DIR)
@@ -290,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     if errors is not None:
         args.errors.write_text("\n".join("\t".join(map(str, e)) for e in errors), encoding="utf-8")
     if args.write_docs:
-        write_docs(section)
+        write_section(section)
     return 0
 
 

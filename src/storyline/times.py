@@ -273,7 +273,7 @@ def full_date(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr(m, "date", start.iso(), value_end=end)
 
 
-@rule(rf"(?<![\d/])(\d{{4}})-(\d{{2}})-(\d{{2}})(?![\d])|(?<![\d/])(\d{{1,2}})/(\d{{1,2}})/(\d{{4}})(?![\d/])")
+@rule(r"(?<![\d/])(\d{4})-(\d{2})-(\d{2})(?![\d])|(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 def numeric_date(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m.group(1):
         p = Partial(int(m.group(1)), int(m.group(2)), int(m.group(3)))
