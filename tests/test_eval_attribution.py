@@ -75,12 +75,3 @@ def test_eval_attribution_scores_speech_and_skips_beliefs(polnear):
     assert result["speech"]["gold"] == 2
     assert result["speech"]["recall"] == 1.0
     assert result["speech"]["speaker_accuracy"] == 1.0
-
-
-def test_eval_attribution_write_docs_replaces_only_its_section(tmp_path):
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n\n## Other\n\nkeep me\n\n" + ea.SECTION + "\n\nold numbers\n\n## Later\n\nkeep too\n")
-    ea.write_section(ea.SECTION + "\n\nnew numbers\n", doc)
-    text = doc.read_text()
-    assert "old numbers" not in text and "new numbers" in text
-    assert "keep me" in text and "keep too" in text

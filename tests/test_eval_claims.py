@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from storyline import eval_claims
-from storyline.eval_claims import bcubed, half, load, pairwise, write_section
+from storyline.eval_claims import bcubed, half, load, pairwise
 
 
 def test_eval_claims_pairwise_counts_pairs():
@@ -39,19 +39,6 @@ def test_eval_claims_sets_are_big_enough_and_split_in_two():
         assert set(halves) == {"tune", "held"} and min(halves.values()) > len(rows) / 3
         assert len({r["id"] for r in rows}) == len(rows)
     assert half("q001") == half("q001")
-
-
-def test_eval_claims_write_section_touches_only_its_own(tmp_path):
-    path = tmp_path / "benchmarks.md"
-    path.write_text("# Benchmarks\n\n## Extraction\n\nnumbers\n\n## Claims and stories\n\nold\n\n## Time\n\nkept\n")
-    write_section("## Claims and stories\n\nnew", path)
-    text = path.read_text()
-    assert "old" not in text and "new" in text
-    assert text.index("## Extraction") < text.index("## Claims and stories") < text.index("## Time")
-    assert "numbers" in text and "kept" in text
-    fresh = tmp_path / "fresh.md"
-    write_section("## Claims and stories\n\nfirst", fresh)
-    assert "first" in fresh.read_text()
 
 
 def test_eval_claims_main_rejects_unknown_options():

@@ -61,16 +61,6 @@ def test_eval_time_evaluate_on_a_sample():
     assert result["speed"]["expressions"] == 5
 
 
-def test_eval_time_write_docs_replaces_only_its_section(tmp_path):
-    path = tmp_path / "benchmarks.md"
-    path.write_text("# Benchmarks\n\n## Extraction\n\nkeep me\n\n" + eval_time.SECTION + "\n\nold numbers\n\n## Other\n\nkeep too\n")
-    eval_time.write_section(eval_time.SECTION + "\n\nnew numbers\n", path)
-    text = path.read_text()
-    assert "old numbers" not in text and "new numbers" in text
-    assert "keep me" in text and "keep too" in text
-    assert text.count(eval_time.SECTION) == 1
-
-
 def test_eval_time_main_prints_the_table(capsys):
     assert eval_time.main(["--timebank", str(SAMPLE)]) == 0
     out = capsys.readouterr().out

@@ -175,18 +175,3 @@ def test_extract_html_bench_author_and_title_rules(bench):
     assert not bench.same_author("Ada Quell", "Bo Ruddle")
     assert bench.same_title("Ferry fares rise  again!", "ferry fares rise again")
     assert not bench.same_title("Ferry fares rise", "ferry fares rise again")
-
-
-def test_extract_html_bench_writes_only_its_section(bench, tmp_path):
-    report = tmp_path / "benchmarks.md"
-    report.write_text("# Benchmarks\n\n## Throughput\n\nold numbers\n\n## Extraction (WCXB dev)\n\nstale\n\n## Time\n\nkeep\n")
-    bench.write_section("## Extraction (WCXB dev)\n\nfresh\n", report)
-    text = report.read_text()
-    assert "stale" not in text and "fresh" in text
-    assert text.index("## Throughput") < text.index("fresh") < text.index("## Time")
-    assert "old numbers" in text and "keep" in text
-
-    appended = tmp_path / "other.md"
-    appended.write_text("# Benchmarks\n\n## Throughput\n\nold numbers\n")
-    bench.write_section("## Extraction (WCXB dev)\n\nfresh\n", appended)
-    assert appended.read_text() == "# Benchmarks\n\n## Throughput\n\nold numbers\n\n## Extraction (WCXB dev)\n\nfresh\n"
