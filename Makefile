@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve clean
+.PHONY: setup demo test bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -46,6 +46,9 @@ eval-claims: setup
 
 bench-claims-scale: setup
 	$(BIN)/python bench/bench_claims_scale.py --write-docs
+
+bench-scale: setup
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) out

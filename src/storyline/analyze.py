@@ -16,7 +16,8 @@ from typing import Any
 
 from storyline.dossier import build_dossier
 from storyline.inputs import Manifest, expand, read_sources
-from storyline.pipeline import LocalExecutor, Options, corpus_pipeline, per_article_pipeline
+from storyline.executors import make_executor
+from storyline.pipeline import Options, corpus_pipeline, per_article_pipeline
 from storyline.records import Article, RawDoc, Skipped
 from storyline.report import write_report
 from storyline.store import Store
@@ -49,6 +50,7 @@ def analyze(
     db_path: str | Path | None = None,
     manifest: Manifest | None = None,
     progress: Progress | None = None,
+    executor: Any = None,  # default: the one options.executor names
 ) -> RunResult:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,9 +58,9 @@ def analyze(
     notify = progress or (lambda source, outcome: None)
     with Store(db_path or out / "storyline.db") as store:
         options.embedding_cache = store
-        raw = read_sources(list(expand(sources)), manifest, options.max_bytes)
+        raw = read_sources(list(expand(sources)), manifest, options.max_bytes, _fetcher(options))
         new_docs = _new_documents(raw, store, result, notify)
-        executor = LocalExecutor(options.workers, options.batch_size)
+        executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
         for record in executor.run(per_article_pipeline(options), new_docs):
             if isinstance(record, Article):
                 store.add_article(record)
@@ -88,6 +90,16 @@ def _new_documents(
             notify(record.source, "unchanged")
         else:
             yield record
+
+
+def _fetcher(options: Options) -> Any:
+    """A Fetcher when fetching was asked for (``options.extra["fetch"]``: FetchOptions), else None."""
+    fetch_options = options.extra.get("fetch")
+    if fetch_options is None:
+        return None
+    from storyline.fetch import Fetcher
+
+    return Fetcher(fetch_options)
 
 
 def _skip(record: Skipped, store: Store, result: RunResult, notify: Progress) -> None:

@@ -74,6 +74,7 @@ import numpy as np
 
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
+from storyline.syndication import copy_of
 
 EXACT_LIMIT = 4000  # above this many vectors, search an inverted-file index
 CELL_SIZE = 2000  # target statements per k-means cell
@@ -402,7 +403,9 @@ class Claims:
         articles = {a.id: a for a in corpus.articles if a.id is not None}
         for statement in corpus.statements:
             statement["claim"] = None
-        usable = [s for s in corpus.statements if claim_text(s.get("text") or "")]
+        # A syndicated copy's statements count once, through its original (below).
+        copies = copy_of(corpus.syndicated)
+        usable = [s for s in corpus.statements if claim_text(s.get("text") or "") and s.get("article") not in copies]
         usable.sort(key=lambda s: statement_identity(s, articles))
         if len(usable) < 2:
             corpus.claims = []
@@ -420,7 +423,26 @@ class Claims:
                 usable[m]["claim"] = claim["id"]
             claims.append(claim)
         claims.sort(key=lambda c: (-len(c["statements"]), c["id"]))
+        carry_copies(corpus.statements, copies, {c["id"]: c for c in claims}, articles)
         corpus.claims = claims
+
+
+def carry_copies(
+    statements: list[dict[str, Any]], copies: dict[str, str], claims: dict[str, dict[str, Any]], articles: dict[str, Article]
+) -> None:
+    """A copy's statement joins the claim of its original's statement with the same text; the claim
+    gains the copy's article and outlet but not another statement."""
+    claim_of = {(s.get("article"), claim_text(s.get("text") or "")): s["claim"] for s in statements if s.get("claim")}
+    for statement in statements:
+        original = copies.get(statement.get("article"))
+        claim_id = claim_of.get((original, claim_text(statement.get("text") or ""))) if original else None
+        if claim_id is None:
+            continue
+        statement["claim"] = claim_id
+        claim = claims[claim_id]
+        claim["articles"] = sorted({*claim["articles"], statement["article"]})
+        outlet = articles[statement["article"]].outlet if statement["article"] in articles else None
+        claim["outlets"] = sorted({*claim["outlets"], outlet} - {None})
 
 
 def describe_claim(members: list[dict[str, Any]], vectors: np.ndarray, articles: dict[str, Article]) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def analyze(
         typer.Argument(
             help="Files, folders (searched recursively), globs, or '-' for stdin. "
             "Formats: .txt (plain or scraped page text), .html/.htm, .jsonl/.json records "
-            "with 'text' or 'html' and optional url, title, published, outlet, author.",
+            "with 'text' or 'html' and optional url, title, published, outlet, author; "
+            ".parquet shards of the same columns; .warc/.warc.gz archives; .rss/.atom/.xml feeds; "
+            ".urls lists and http(s) URLs (with --fetch).",
             show_default=False,
         ),
     ],
@@ -56,13 +58,28 @@ def analyze(
     max_bytes: Annotated[int, typer.Option(help="Skip inputs larger than this many bytes.")] = 20 * 1024 * 1024,
     batch_size: Annotated[int, typer.Option(help="Articles per spaCy batch.")] = 32,
     workers: Annotated[int, typer.Option(help="Worker processes for the per-article stages (each loads the models once).")] = 1,
+    executor: Annotated[str, typer.Option(help="local (processes on this machine) or dask (a Dask cluster).")] = "local",
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster of --workers processes).")
+    ] = None,
+    fetch: Annotated[
+        bool, typer.Option("--fetch", help="Fetch URLs (inputs, feed item links, .urls lists); off by default.")
+    ] = False,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="With --fetch: allow private, loopback and link-local addresses.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (skipped inputs are still reported).")] = False,
 ) -> None:
     """Analyse articles into OUT/dossier.json and OUT/report.html, growing the store."""
     from storyline.analyze import analyze as run_analyze
+    from storyline.ingest import corpus_reader
     from storyline.inputs import RECORD_SUFFIXES, InputError, expand, load_manifest
     from storyline.pipeline import Options
 
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("one of local, dask", param_hint="--executor")
+    if scheduler and executor != "dask":
+        raise typer.BadParameter("only with --executor dask", param_hint="--scheduler")
     flag_date = normalize_date(published) if published else None
     if published and flag_date is None:
         raise typer.BadParameter(f"not a date: {published!r}", param_hint="--published")
@@ -71,7 +88,14 @@ def analyze(
     except (OSError, ValueError, InputError) as error:
         raise typer.BadParameter(f"cannot read manifest: {error}", param_hint="--manifest") from None
     sources = list(expand(inputs))
-    options = Options(published=flag_date, max_bytes=max_bytes, batch_size=batch_size, workers=workers)
+    options = Options(
+        published=flag_date, max_bytes=max_bytes, batch_size=batch_size, workers=workers,
+        executor=executor, scheduler=scheduler,
+    )
+    if fetch:
+        from storyline.fetch import FetchOptions
+
+        options.extra["fetch"] = FetchOptions(allow_private=allow_private, max_bytes=max_bytes)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -82,7 +106,9 @@ def analyze(
         transient=False,
     ) as bar:
         # A record file holds an unknown number of articles: then count without a total.
-        has_records = any(Path(s).suffix.lower() in RECORD_SUFFIXES or s == "-" for s in sources)
+        has_records = any(
+            Path(s).suffix.lower() in RECORD_SUFFIXES or s == "-" or corpus_reader(s) is not None for s in sources
+        )
         task = bar.add_task("analysing", total=None if has_records else len(sources))
 
         def report(source: str, outcome: str) -> None:

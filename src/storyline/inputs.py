@@ -97,7 +97,7 @@ def expand(arguments: list[str]) -> Iterator[str]:
             continue
         path = Path(argument)
         if path.is_dir():
-            yield from sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            yield from sorted(str(p) for p in path.rglob("*") if p.is_file() and _supported(p))
         elif path.exists() or path.is_symlink():
             yield argument
         elif matches := sorted(glob.glob(argument, recursive=True)):
@@ -106,10 +106,23 @@ def expand(arguments: list[str]) -> Iterator[str]:
             yield argument  # reported as missing by read_source
 
 
+def _supported(path: Path) -> bool:
+    from storyline.ingest import CORPUS_SUFFIXES
+
+    return path.suffix.lower() in SUPPORTED or path.name.lower().endswith(CORPUS_SUFFIXES)
+
+
 def read_sources(
-    sources: list[str], manifest: Manifest | None = None, max_bytes: int = 20 * 1024 * 1024
+    sources: list[str], manifest: Manifest | None = None, max_bytes: int = 20 * 1024 * 1024, fetcher: Any = None
 ) -> Iterator[RawDoc | Skipped]:
+    # Corpus-scale formats (WARC, feeds, URL lists, Parquet) and URLs stream
+    # record by record (storyline.ingest); ``fetcher`` (None: no network) fetches URLs.
+    from storyline.ingest import corpus_reader
+
     for source in sources:
+        if (reader := corpus_reader(source)) is not None:
+            yield from reader(source, manifest, max_bytes, fetcher)
+            continue
         try:
             data = _read_bytes(source, max_bytes)
             yield from _documents(source, data, manifest)

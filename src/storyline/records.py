@@ -129,3 +129,4 @@ class Corpus:
     events: list[dict[str, Any]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
     stories: list[dict[str, Any]] = field(default_factory=list)
+    syndicated: list[dict[str, Any]] = field(default_factory=list)  # near-identical copies (syndication)

@@ -18,7 +18,7 @@ import numpy as np
 from storyline.records import Article, Comment, Corpus, Skipped
 
 SCHEMA_VERSION = 1
-CORPUS_LISTS = ("entities", "statements", "times", "events", "claims", "stories")
+CORPUS_LISTS = ("entities", "statements", "times", "events", "claims", "stories", "syndicated")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -1,0 +1,117 @@
+"""The Dask executor: same dossier as the local one, streaming, resumable. One real cluster per module."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT
+from storyline.analyze import analyze
+from storyline.executors import DaskExecutor, make_executor
+from storyline.inputs import load_manifest
+from storyline.pipeline import LocalExecutor, Options, Pipeline
+from storyline.records import RawDoc
+
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as dask_client:
+        yield dask_client
+
+
+def dask_executor(client, batch_size=2):
+    return DaskExecutor(workers=2, batch_size=batch_size, client=client)
+
+
+def dossier_of(run_dir):
+    return json.loads((run_dir / "dossier.json").read_text(encoding="utf-8"))
+
+
+def without_paths(dossier):
+    """Sources are absolute paths of the folders the runs read; everything else must match."""
+    return json.loads(json.dumps(dossier).replace(str(ROOT), "<root>"))
+
+
+def test_executors_dask_dossier_equals_local_on_examples(client, example_run, tmp_path):
+    manifest = load_manifest(ROOT / "examples" / "manifest.csv")
+    result = analyze([str(ROOT / "examples")], tmp_path, Options(), manifest=manifest, executor=dask_executor(client))
+    local = dossier_of(example_run)
+    assert result.added == len(local["articles"]) > 0
+    assert [a["id"] for a in result.dossier["articles"]] == [a["id"] for a in local["articles"]]
+    assert without_paths(result.dossier) == without_paths(local)
+
+
+def test_executors_dask_dossier_equals_local_on_seeds(client, seeds_dir, tmp_path):
+    manifest = load_manifest(seeds_dir.parent / "manifest.jsonl")
+    local = analyze([str(seeds_dir)], tmp_path / "local", Options(), manifest=manifest).dossier
+    dask = analyze(
+        [str(seeds_dir)], tmp_path / "dask", Options(), manifest=manifest, executor=dask_executor(client, batch_size=1)
+    ).dossier
+    assert len(dask["articles"]) == len(local["articles"]) >= 5
+    assert dask["statements"] and dask["statements"] == local["statements"]
+    assert dask == local
+
+
+def test_executors_dask_rerun_does_only_the_remaining_work(client, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(6):
+        (corpus / f"story_{n}.txt").write_text(
+            f"Harbour official Mira Tal{n} said on Monday that pier {n} would reopen next week.", encoding="utf-8"
+        )
+    out = tmp_path / "out"
+    partial = [str(corpus / f"story_{n}.txt") for n in range(2)]
+    first = analyze(partial, out, Options(), executor=dask_executor(client))
+    rest = analyze([str(corpus)], out, Options(), executor=dask_executor(client))
+    assert (first.added, rest.added, rest.unchanged) == (2, 4, 2)
+    assert sorted(a["id"] for a in rest.dossier["articles"]) == sorted(f"a{n}" for n in range(1, 7))
+
+
+def test_executors_dask_yields_results_before_reading_all_input(client):
+    """Streaming: the driver stores each batch as it comes back, so a killed run keeps what is done."""
+    read = []
+
+    def documents():
+        for n in range(40):
+            read.append(n)
+            yield RawDoc(source=f"doc{n}.txt", content=f"Item {n}. The mayor said the road would open.", fmt="text")
+
+    results = DaskExecutor(workers=2, batch_size=2, client=client).run(Pipeline(["extract"], Options()), documents())
+    first = next(results)
+    assert first.source == "doc0.txt"
+    assert len(read) < 40
+    rest = list(results)
+    assert [r.source for r in rest] == [f"doc{n}.txt" for n in range(1, 40)]
+
+
+def test_executors_make_executor_by_name():
+    assert isinstance(make_executor("local", 2, 8), LocalExecutor)
+    dask = make_executor("dask", 3, 8, "tcp://127.0.0.1:8786")
+    assert isinstance(dask, DaskExecutor) and (dask.workers, dask.scheduler) == (3, "tcp://127.0.0.1:8786")
+    with pytest.raises(ValueError):
+        make_executor("spark", 1, 8)
+
+
+def test_executors_cli_rejects_unknown_executor_and_stray_scheduler(tmp_path):
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["analyze", str(ROOT / "examples"), "--out", str(tmp_path), "--executor", "spark"])
+    stray = runner.invoke(app, ["analyze", str(ROOT / "examples"), "--out", str(tmp_path), "--scheduler", "tcp://127.0.0.1:8786"])
+    assert unknown.exit_code == 2 and stray.exit_code == 2
+    assert not (tmp_path / "dossier.json").exists()
+
+
+def test_executors_dask_connects_to_a_running_scheduler_by_address(client):
+    docs = [RawDoc(source=f"doc{n}.txt", content=f"Item {n}. The mayor said the road would open.", fmt="text") for n in range(7)]
+    executor = DaskExecutor(workers=2, batch_size=3, scheduler=client.scheduler.address)
+    results = list(executor.run(Pipeline(["extract"], Options()), docs))
+    assert [r.source for r in results] == [d.source for d in docs]
+    assert all("mayor said the road would open" in r.body for r in results)

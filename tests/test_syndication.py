@@ -1,0 +1,118 @@
+"""Syndicated copies: near-identical wire stories from several outlets, kept once with all outlets."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import pytest
+
+from conftest import FIXTURES, validate_dossier
+from storyline.analyze import analyze
+from storyline.claims import carry_copies
+from storyline.pipeline import Options
+from storyline.records import Article
+from storyline.syndication import copy_of, find_syndicated
+
+WIRE = FIXTURES / "syndication" / "wire_copies.jsonl"
+
+
+def fixture_records():
+    return [json.loads(line) for line in WIRE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def fixture_articles():
+    return [
+        Article(
+            source=r["source"], input_hash=str(n), content_hash=str(n), body=r["text"],
+            outlet=r["outlet"], published=r.get("published"), id=f"a{n}",
+        )
+        for n, r in enumerate(fixture_records(), start=1)
+    ]
+
+
+def same_group_pairs(groups):
+    return {frozenset(pair) for group in groups for pair in combinations(group, 2)}
+
+
+def test_syndication_finds_every_labelled_copy_and_nothing_else():
+    articles = fixture_articles()
+    labelled: dict[str, list[str]] = {}
+    for article, record in zip(articles, fixture_records()):
+        if record["syndication_group"]:
+            labelled.setdefault(record["syndication_group"], []).append(article.id)
+    truth = same_group_pairs(labelled.values())
+    found = same_group_pairs(g["articles"] for g in find_syndicated(articles))
+    precision = len(found & truth) / len(found)
+    recall = len(found & truth) / len(truth)
+    assert (precision, recall) == (1.0, 1.0)
+
+
+def test_syndication_original_is_the_earliest_and_groups_list_outlets_and_dates():
+    groups = find_syndicated(fixture_articles())
+    saltmere = next(g for g in groups if "a1" in g["articles"])
+    # a1 and a3 share the earliest date; store order breaks the tie; the undated a4 is still a copy.
+    assert saltmere["original"] == "a1"
+    assert saltmere["articles"] == ["a1", "a2", "a3", "a4"]
+    assert saltmere["outlets"] == ["Coastal Monitor", "Lanport Daily", "Meridian Wire", "Northgate Herald"]
+    assert saltmere["dates"] == ["2024-02-13", "2024-02-14"]
+    assert copy_of(groups) == {"a2": "a1", "a3": "a1", "a4": "a1", "a6": "a5"}
+
+
+def test_syndication_a_later_copy_published_first_becomes_the_original():
+    articles = fixture_articles()
+    articles[1].published = "2024-02-01"  # the Northgate Herald copy now predates the wire
+    saltmere = next(g for g in find_syndicated(articles) if "a1" in g["articles"])
+    assert saltmere["original"] == "a2"
+
+
+def test_syndication_short_or_unrelated_bodies_are_not_copies():
+    short = [
+        Article(source=f"s{n}", input_hash=str(n), content_hash=str(n), body="The mayor said the road would open.", id=f"a{n}")
+        for n in (1, 2)
+    ]
+    assert find_syndicated(short) == []
+    assert find_syndicated(fixture_articles()[6:]) == []  # independent report, follow-up sharing one paragraph, unrelated
+
+
+def test_syndication_claims_carry_copies_once_with_their_outlets():
+    articles = {a.id: a for a in fixture_articles()[:2]}  # a2 copies a1
+    statements = [
+        {"id": "s1", "article": "a1", "text": "The harbour will reopen by March", "claim": "c1"},
+        {"id": "s2", "article": "a2", "text": "The harbour will reopen by March", "claim": None},
+        {"id": "s3", "article": "a2", "text": "Something the original never said", "claim": None},
+    ]
+    claims = {"c1": {"id": "c1", "statements": ["s1", "s9"], "articles": ["a1", "a9"], "outlets": ["Meridian Wire"]}}
+    carry_copies(statements, {"a2": "a1"}, claims, articles)
+    assert [s["claim"] for s in statements] == ["c1", "c1", None]
+    assert claims["c1"]["statements"] == ["s1", "s9"]
+    assert claims["c1"]["articles"] == ["a1", "a2", "a9"]
+    assert claims["c1"]["outlets"] == ["Meridian Wire", "Northgate Herald"]
+
+
+@pytest.fixture(scope="module")
+def wire_dossier(tmp_path_factory):
+    return analyze([str(WIRE)], tmp_path_factory.mktemp("wire"), Options()).dossier
+
+
+def test_syndication_dossier_marks_copies_and_counts_their_statements_once(wire_dossier):
+    validate_dossier(wire_dossier)
+    copies = {a["id"]: a["copy_of"] for a in wire_dossier["articles"] if a["copy_of"]}
+    assert copies == {"a2": "a1", "a3": "a1", "a4": "a1", "a6": "a5"}
+    assert len(wire_dossier["syndicated"]) == 2
+    outlet_of = {a["id"]: a["outlet"] for a in wire_dossier["articles"]}
+    article_of = {s["id"]: s["article"] for s in wire_dossier["statements"]}
+    original_claims = {(s["article"], s["text"]): s["claim"] for s in wire_dossier["statements"] if s["article"] not in copies}
+    carried = 0
+    for statement in wire_dossier["statements"]:
+        original = copies.get(statement["article"])
+        expected = original_claims.get((original, statement["text"])) if original else None
+        if expected:
+            assert statement["claim"] == expected
+            claim = next(c for c in wire_dossier["claims"] if c["id"] == expected)
+            assert statement["id"] not in claim["statements"]
+            assert outlet_of[statement["article"]] in claim["outlets"]
+            carried += 1
+    assert carried >= 3
+    for claim in wire_dossier["claims"]:
+        assert not any(article_of[s] in copies for s in claim["statements"])
