@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
 from storyline.times import Partial, calendar_date, parse_value
@@ -244,11 +245,7 @@ class Events:
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
             if isinstance(record, Article):
-                doc = record.doc
-                if doc is None:
-                    from storyline.parse import load_nlp
-
-                    doc = record.doc = load_nlp()(record.body)
+                doc = doc_of(record)
                 times = record.findings.get("times") or []
                 record.findings["events"] = find_events(doc, times, record.findings.get("statements"))
             yield record

@@ -20,6 +20,13 @@ def load_nlp() -> Any:
     return spacy.load(SPACY_MODEL)
 
 
+def doc_of(article: Article) -> Any:
+    """The article's Doc from the parse stage, parsed now when a stage runs on its own."""
+    if article.doc is None:
+        article.doc = load_nlp()(article.body)
+    return article.doc
+
+
 @register_stage("parse")
 class Parse:
     """Attach a spaCy ``Doc`` of the body to every article (``article.doc``)."""

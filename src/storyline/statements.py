@@ -43,6 +43,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article
 
@@ -1128,12 +1129,7 @@ class Statements:
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
             if isinstance(record, Article):
-                doc = record.doc
-                if doc is None:
-                    from storyline.parse import load_nlp
-
-                    doc = load_nlp()(record.body)
-                statements, mentions = find_statements(doc)
+                statements, mentions = find_statements(doc_of(record))
                 record.findings["statements"] = statements
                 record.findings["mentions"] = mentions
             yield record

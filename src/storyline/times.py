@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable
 
+from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article
 
@@ -1027,11 +1028,7 @@ class Times:
             yield record
 
     def tag(self, article: Article) -> None:
-        doc = article.doc
-        if doc is None:
-            from storyline.parse import load_nlp
-
-            doc = article.doc = load_nlp()(article.body)
+        doc = doc_of(article)
         times = [t.as_finding() for t in tag_times(doc, article.published)]
         article.findings["times"] = times
         statements = article.findings.get("statements")
