@@ -214,3 +214,13 @@ def test_statements_seed_roles_resolve(nlp, seeds_dir):
     assert "Lavrov" in lavrov["the top russian diplomat"]
     assert "Lavrov" in lavrov["the russian fm"]
     assert "Ushakov" in speakers("001")["the presidential aide"]
+
+
+def test_statements_cue_after_a_role_the_tagger_reads_as_a_verb(nlp):
+    # The small tagger reads "harbour" in "harbour master" as a VERB; it is part of the speaker's name phrase.
+    text = '"We expect the first ships within a fortnight," harbour master Joris Veldt said on Monday.'
+    statements, _ = find_statements(nlp(text))
+    [statement] = statements
+    assert statement["kind"] == "direct"
+    assert text[statement["start"]:statement["end"]] == "We expect the first ships within a fortnight"
+    assert statement["speaker_mention"]["text"] == "Joris Veldt"

@@ -96,6 +96,11 @@ ABBREVIATIONS = frozenset(
 )
 
 
+# A word tagged VERB in one of these relations sits inside a noun phrase
+# (``harbour master Joris Veldt``, ``the visiting minister``), not a new clause.
+NOMINAL_DEPS = ("acl", "relcl", "amod", "compound", "nmod", "poss", "appos")
+
+
 def sentence_ends(text: str) -> int:
     """How many sentence boundaries ``text`` holds, abbreviations and initials aside."""
     count = 0
@@ -640,7 +645,7 @@ class StatementFinder:
             return None
         for token in self.doc[first.i : min(first.i + 30, len(self.doc))]:
             if token.idx >= limit or token.text in ".!?;" or (token.pos_ == "VERB" and not _is_speech_verb(token)
-                                                            and token.dep_ not in ("acl", "relcl", "amod")):
+                                                            and token.dep_ not in NOMINAL_DEPS):
                 break
             if _is_speech_verb(token) and not any(c.dep_ == "ccomp" and c.i > token.i for c in token.children):
                 return token, _subject(token)
