@@ -33,10 +33,10 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+
 from storyline.benchdoc import write_section
 
 REPO = Path(__file__).resolve().parents[1]
-BENCHMARKS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Claims: grouping at scale"
 DIMENSIONS = 384
 

@@ -39,12 +39,11 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import decode_file
 
-from storyline.extract_html import extract_html
 from storyline.benchdoc import write_section
+from storyline.extract_html import extract_html
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / ".." / "shared" / "datasets" / "wcxb-dev"
-REPORT = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Extraction (WCXB dev)"
 SYSTEMS = ("storyline", "trafilatura defaults")
 

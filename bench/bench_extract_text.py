@@ -27,12 +27,11 @@ import lxml.html
 from bench_extract import bag_of_words_prf, same_title, snippet_rate
 from trafilatura.utils import decode_file
 
-from storyline.extract_text import extract_text
 from storyline.benchdoc import write_section
+from storyline.extract_text import extract_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / ".." / "shared" / "datasets" / "wcxb-dev"
-REPORT = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Plain-text extraction (WCXB dev rendered to text)"
 SYSTEMS = ("extract_text", "whole text (no extraction)")
 

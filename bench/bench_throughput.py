@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
 from storyline.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]

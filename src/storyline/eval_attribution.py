@@ -47,11 +47,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from storyline.statements import SPEECH_VERBS, find_quotes, find_statements, fold_word, name_words
 from storyline.benchdoc import write_section
+from storyline.statements import (
+    SPEECH_VERBS,
+    find_quotes,
+    find_statements,
+    fold_word,
+    name_words,
+)
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "polnear"
-BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 SECTION = "## Attribution (PolNeAR dev)"
 SPEECH_CUE_LEMMAS = SPEECH_VERBS | {
     "statement", "remark", "comment", "interview", "tweet", "testimony", "speech",

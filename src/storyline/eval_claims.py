@@ -28,15 +28,27 @@ from typing import Any
 
 import numpy as np
 
-from storyline.claims import DEFAULT_WEIGHTS, ClaimWeights, StatementFeatures, features, group_statements, neighbour_pairs
+from storyline.benchdoc import write_section
+from storyline.claims import (
+    DEFAULT_WEIGHTS,
+    ClaimWeights,
+    StatementFeatures,
+    features,
+    group_statements,
+    neighbour_pairs,
+)
 from storyline.embed import Embedder
 from storyline.records import Article
-from storyline.stories import StoryWeights, full_text, group_articles, lead_text, tfidf_rows
-from storyline.benchdoc import write_section
+from storyline.stories import (
+    StoryWeights,
+    full_text,
+    group_articles,
+    lead_text,
+    tfidf_rows,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SETS = REPO / "eval" / "claims"
-BENCHMARKS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Claims and stories"
 
 THRESHOLDS = [round(0.15 + 0.025 * k, 3) for k in range(25)]  # 0.15 .. 0.75

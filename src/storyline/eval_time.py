@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
 from storyline.benchdoc import write_section
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "timebank"
-BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 SECTION = "## Time expressions (TimeBank + AQUAINT)"
 
 _TAG = re.compile(r"<(/?)(\w+)([^>]*)>")
