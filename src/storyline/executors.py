@@ -10,11 +10,10 @@ run then resumes from the store's input hashes).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from storyline.pipeline import LocalExecutor, Options, Pipeline, batched
+from storyline.pipeline import LocalExecutor, Options, Pipeline, batched, in_order
 
 __all__ = ["DaskExecutor", "LocalExecutor", "make_executor"]
 
@@ -67,14 +66,12 @@ class DaskExecutor:
     def _run_on(self, client: Any, pipeline: Pipeline, records: Iterable[Any]) -> Iterator[Any]:
         names, options = pipeline.portable()
         in_flight = 2 * max(self.workers, len(client.scheduler_info().get("workers", {})) or 1)
-        pending: deque[Any] = deque()
-        # pure=False: two equal batches (a rerun) are still two tasks.
-        for batch in batched(records, self.batch_size):
-            pending.append(client.submit(run_batch_on_worker, names, options, batch, pure=False))
-            if len(pending) >= in_flight:
-                yield from _take(pending.popleft())
-        while pending:
-            yield from _take(pending.popleft())
+
+        def submit(batch: list[Any]) -> Any:
+            # pure=False: two equal batches (a rerun) are still two tasks.
+            return client.submit(run_batch_on_worker, names, options, batch, pure=False)
+
+        yield from in_order(batched(records, self.batch_size), submit, _take, in_flight)
 
 
 def _take(future: Any) -> list[Any]:

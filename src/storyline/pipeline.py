@@ -10,9 +10,9 @@ how many resources they give that list.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator
 import multiprocessing
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, Protocol
@@ -105,6 +105,19 @@ def batched(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def in_order(
+    batches: Iterable[list[Any]], submit: Callable[[list[Any]], Any], take: Callable[[Any], list[Any]], in_flight: int
+) -> Iterator[Any]:
+    """Submit batches from this thread, at most ``in_flight`` at once, and yield their results in input order."""
+    pending: deque[Any] = deque()
+    for batch in batches:
+        pending.append(submit(batch))
+        if len(pending) >= in_flight:
+            yield from take(pending.popleft())
+    while pending:
+        yield from take(pending.popleft())
+
+
 class LocalExecutor:
     """Runs a per-article pipeline on this machine, in this process or in N worker processes.
 
@@ -124,13 +137,11 @@ class LocalExecutor:
             return
         context = multiprocessing.get_context("spawn")
         with context.Pool(self.workers, initializer=_start_worker, initargs=pipeline.portable()) as pool:
-            pending: deque[Any] = deque()
-            for batch in batched(records, self.batch_size):
-                pending.append(pool.apply_async(_run_batch, (batch,)))
-                if len(pending) >= 2 * self.workers:
-                    yield from pending.popleft().get()
-            while pending:
-                yield from pending.popleft().get()
+
+            def submit(batch: list[Any]) -> Any:
+                return pool.apply_async(_run_batch, (batch,))
+
+            yield from in_order(batched(records, self.batch_size), submit, lambda result: result.get(), 2 * self.workers)
 
 
 _WORKER_PIPELINE: Pipeline | None = None
