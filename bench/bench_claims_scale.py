@@ -69,7 +69,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def run_one(n: int) -> dict:
-    from storyline.claims import DEFAULT_WEIGHTS, StatementFeatures, group_statements
+    from storyline.claims import DEFAULT_WEIGHTS, StatementFeatures, group_units
 
     vectors, labels = synthetic(n)
     rng = np.random.default_rng(1)
@@ -79,9 +79,12 @@ def run_one(n: int) -> dict:
         entities=[frozenset()] * n,
         kinds=["direct"] * n,
         speakers=[None] * n,
+        owner=np.arange(n),  # one unit per statement: synthetic vectors have no clauses
+        whole=np.ones(n, dtype=bool),
+        spans=[(0, 0)] * n,
     )
     start = time.perf_counter()
-    groups = np.asarray(group_statements(f, DEFAULT_WEIGHTS))
+    groups = np.asarray(group_units(f, DEFAULT_WEIGHTS))
     seconds = time.perf_counter() - start
     precision, recall = _pair_scores(labels, groups)
     return {

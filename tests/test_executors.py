@@ -115,3 +115,28 @@ def test_executors_dask_connects_to_a_running_scheduler_by_address(client):
     results = list(executor.run(Pipeline(["extract"], Options()), docs))
     assert [r.source for r in results] == [d.source for d in docs]
     assert all("mayor said the road would open" in r.body for r in results)
+
+
+def test_executors_dask_parts_run_equals_local_on_examples(client, example_run, tmp_path):
+    """Shards analysed and written as Parquet on the Dask workers, then ingested: the normal run's dossier."""
+    from storyline.analyze import analyze_parts
+
+    options = Options()
+    options.extra["files_per_shard"] = 2
+    manifest = load_manifest(ROOT / "examples" / "manifest.csv")
+    run, result = analyze_parts([str(ROOT / "examples")], tmp_path, options, manifest=manifest,
+                                executor=dask_executor(client))
+    assert len(run.written) == run.shards == 3 and not run.failed
+    assert len({shard["pid"] for shard in run.written} - {__import__("os").getpid()}) >= 1  # not in this process
+    assert result.dossier == dossier_of(example_run)
+
+
+def test_executors_run_tasks_reports_a_failed_task_and_runs_the_others():
+    def halve(pipeline, task):
+        if task == 0:
+            raise ValueError("cannot halve zero here")
+        return task / 2
+
+    outcomes = dict(LocalExecutor(1).run_tasks(Pipeline(["extract"], Options()), halve, [4, 0, 6]))
+    assert outcomes[4] == 2 and outcomes[6] == 3
+    assert isinstance(outcomes[0], ValueError)

@@ -90,3 +90,22 @@ def test_export_cli_writes_stdout_and_checks_options(db, tmp_path):
         assert runner.invoke(app, ["export", "--db", str(db), *bad]).exit_code == 2
     assert runner.invoke(app, ["export", "--db", str(tmp_path / "missing.db")]).exit_code == 2
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_export_csv_defuses_spreadsheet_formulas_unless_raw(tmp_path):
+    dossier = sample_dossier()
+    formula = '=HYPERLINK("http://example.invalid/x","click")'
+    dossier["statements"][0]["text"] = formula
+    dossier["statements"][1]["text"] = "-2 percent, the minister said"
+    db = write_store(dossier, tmp_path / "formula.db")
+    out = tmp_path / "statements.csv"
+    export_table(db, "statements", "csv", out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert rows[0]["text"] == "'" + formula and rows[1]["text"] == "'-2 percent, the minister said"
+    assert rows[2]["text"] == dossier["statements"][2]["text"]  # ordinary text untouched
+    export_table(db, "statements", "csv", out, raw_csv=True)
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert rows[0]["text"] == formula
+    jsonl = tmp_path / "statements.jsonl"
+    export_table(db, "statements", "jsonl", jsonl)
+    assert json.loads(jsonl.read_text(encoding="utf-8").splitlines()[0])["text"] == formula

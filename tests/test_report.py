@@ -30,6 +30,7 @@ def dossier_with(text: str, url: str = "javascript:alert(1)") -> dict:
         "times": [], "events": [{"id": "v1", "date": "--10-21", "date_end": None, "summary": text, "entities": [],
                                  "mentions": [{"article": "a1", "start": 0, "end": 1, "text": "B"}]}],
         "claims": [{"id": "c1", "label": text, "statements": ["s1"], "articles": ["a1"], "speakers": ["e1"],
+                    "spans": [{"statement": "s1", "start": start + 1, "end": start + len(text)}],
                     "first_seen": None, "last_seen": None}],
         "stories": [],
     }
@@ -41,6 +42,18 @@ def test_report_escapes_untrusted_text_in_every_field():
         assert payload not in html
         assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html
         assert "javascript:" not in html
+
+
+def test_report_claim_shows_the_part_of_a_statement_making_it():
+    text = "The port must reopen, and the strike will end soon"
+    dossier = dossier_with(text)
+    start = dossier["statements"][0]["start"]
+    clause = "the strike will end soon"
+    dossier["claims"][0]["spans"] = [{"statement": "s1", "start": start + text.index(clause), "end": start + len(text)}]
+    html = render_report(dossier)
+    assert f"the part making this claim: “{clause}”" in html
+    dossier["claims"][0]["spans"] = [{"statement": "s1", "start": start, "end": start + len(text)}]  # the whole statement
+    assert "the part making this claim" not in render_report(dossier)
 
 
 def test_report_makes_no_network_requests():

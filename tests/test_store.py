@@ -71,3 +71,12 @@ def test_store_reopens_an_existing_database(tmp_path):
         assert store.article_count() == 1
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+
+
+def test_store_keeps_an_articles_minhash_signature(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.add_article(article(minhash=(42, bytes(range(16)))))
+        store.add_article(article(input_hash="i2", content_hash="c2"))
+        signed, unsigned = list(store.articles())
+    assert signed.minhash == (42, bytes(range(16)))
+    assert unsigned.minhash is None

@@ -78,15 +78,20 @@ def test_syndication_short_or_unrelated_bodies_are_not_copies():
 def test_syndication_claims_carry_copies_once_with_their_outlets():
     articles = {a.id: a for a in fixture_articles()[:2]}  # a2 copies a1
     statements = [
-        {"id": "s1", "article": "a1", "text": "The harbour will reopen by March", "claim": "c1"},
-        {"id": "s2", "article": "a2", "text": "The harbour will reopen by March", "claim": None},
-        {"id": "s3", "article": "a2", "text": "Something the original never said", "claim": None},
+        {"id": "s1", "article": "a1", "text": "The harbour will reopen by March", "claim": "c1", "claims": ["c1", "c2"]},
+        {"id": "s2", "article": "a2", "text": "The harbour will reopen by March", "claim": None, "claims": []},
+        {"id": "s3", "article": "a2", "text": "Something the original never said", "claim": None, "claims": []},
     ]
-    claims = {"c1": {"id": "c1", "statements": ["s1", "s9"], "articles": ["a1", "a9"], "outlets": ["Meridian Wire"]}}
+    claims = {
+        "c1": {"id": "c1", "statements": ["s1", "s9"], "articles": ["a1", "a9"], "outlets": ["Meridian Wire"]},
+        "c2": {"id": "c2", "statements": ["s1", "s8"], "articles": ["a1", "a8"], "outlets": ["Meridian Wire"]},
+    }
     carry_copies(statements, {"a2": "a1"}, claims, articles)
     assert [s["claim"] for s in statements] == ["c1", "c1", None]
+    assert [s["claims"] for s in statements] == [["c1", "c2"], ["c1", "c2"], []]  # a clause's claim too
     assert claims["c1"]["statements"] == ["s1", "s9"]
     assert claims["c1"]["articles"] == ["a1", "a2", "a9"]
+    assert claims["c2"]["articles"] == ["a1", "a2", "a8"]
     assert claims["c1"]["outlets"] == ["Meridian Wire", "Northgate Herald"]
 
 
@@ -116,3 +121,13 @@ def test_syndication_dossier_marks_copies_and_counts_their_statements_once(wire_
     assert carried >= 3
     for claim in wire_dossier["claims"]:
         assert not any(article_of[s] in copies for s in claim["statements"])
+
+
+def test_syndication_signatures_from_the_per_article_stage_give_the_same_groups():
+    from storyline.pipeline import Pipeline
+
+    plain = find_syndicated(fixture_articles())
+    signed = list(Pipeline(["signature"], Options()).run(fixture_articles()))
+    assert all(a.minhash is not None and len(a.minhash[1]) == 4 * 128 for a in signed)
+    # Signatures alone propose the candidates: bodies blanked out of non-copies would not matter.
+    assert find_syndicated(signed) == plain != []

@@ -17,6 +17,7 @@ from typing import Any
 from storyline.dossier import build_dossier
 from storyline.inputs import Manifest, expand, read_sources
 from storyline.executors import make_executor
+from storyline.fetch import fetcher_for
 from storyline.pipeline import Options, corpus_pipeline, per_article_pipeline
 from storyline.records import Article, RawDoc, Skipped
 from storyline.report import write_report
@@ -31,6 +32,7 @@ class RunResult:
     dossier_path: Path | None = None
     report_path: Path | None = None
     dossier: dict[str, Any] = field(default_factory=dict)
+    incomplete_shards: list[str] = field(default_factory=list)  # parts runs: shards without _SUCCESS
 
     @property
     def analysed_any(self) -> bool:
@@ -58,7 +60,7 @@ def analyze(
     notify = progress or (lambda source, outcome: None)
     with Store(db_path or out / "storyline.db") as store:
         options.embedding_cache = store
-        raw = read_sources(list(expand(sources)), manifest, options.max_bytes, _fetcher(options))
+        raw = read_sources(list(expand(sources)), manifest, options.max_bytes, fetcher_for(options))
         new_docs = _new_documents(raw, store, result, notify)
         executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
         for record in executor.run(per_article_pipeline(options), new_docs):
@@ -68,14 +70,59 @@ def analyze(
                 notify(record.source, "added")
             else:
                 _skip(record, store, result, notify)
-        corpus = store.corpus()
-        for corpus in corpus_pipeline(options).run([corpus]):
-            store.save_corpus(corpus)
-        result.dossier = build_dossier(store)
+        _finish(store, out, options, result)
+    return result
+
+
+def analyze_parts(
+    sources: list[str],
+    out_dir: str | Path,
+    options: Options,
+    parts_dir: str | Path | None = None,  # default: OUT/parts
+    *,
+    db_path: str | Path | None = None,
+    manifest: Manifest | None = None,
+    executor: Any = None,
+    ingest: bool = True,
+    on_shard: Callable[[Any, Any], None] | None = None,
+) -> tuple[Any, RunResult | None]:
+    """The cluster-style run: the workers read and analyse whole shards of the inputs and write
+    ``PARTS/shard=NNNNN/*.parquet`` (``storyline.parts``); then, unless ``ingest`` is off, the
+    complete shards go into the store and the corpus stages, dossier and report follow as in ``analyze``."""
+    from storyline.parts import write_parts
+
+    out = Path(out_dir)
+    parts = Path(parts_dir) if parts_dir else out / "parts"
+    executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
+    run = write_parts(list(expand(sources)), parts, options, executor, manifest, on_shard)
+    return run, (ingest_parts_into_store(parts, out, options, db_path=db_path) if ingest else None)
+
+
+def ingest_parts_into_store(
+    parts_dir: str | Path, out_dir: str | Path, options: Options, *, db_path: str | Path | None = None
+) -> RunResult:
+    """``storyline ingest-parts``: complete shards into the store, then corpus stages, dossier and report."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = RunResult()
+    with Store(db_path or out / "storyline.db") as store:
+        options.embedding_cache = store
+        ingested = store.ingest_parts(parts_dir)
+        result.added, result.unchanged, result.skipped = ingested.added, ingested.unchanged, ingested.skipped
+        result.incomplete_shards = ingested.incomplete
+        _finish(store, out, options, result)
+    return result
+
+
+def _finish(store: Store, out: Path, options: Options, result: RunResult) -> None:
+    """Corpus stages over the whole store, then dossier.json and report.html."""
+    corpus = store.corpus()
+    for corpus in corpus_pipeline(options).run([corpus]):
+        store.save_corpus(corpus)
+    result.dossier = build_dossier(store)
     result.dossier_path = out / "dossier.json"
     result.dossier_path.write_text(json.dumps(result.dossier, ensure_ascii=False, indent=1), encoding="utf-8")
     result.report_path = write_report(result.dossier, out / "report.html")
-    return result
 
 
 def _new_documents(
@@ -90,16 +137,6 @@ def _new_documents(
             notify(record.source, "unchanged")
         else:
             yield record
-
-
-def _fetcher(options: Options) -> Any:
-    """A Fetcher when fetching was asked for (``options.extra["fetch"]``: FetchOptions), else None."""
-    fetch_options = options.extra.get("fetch")
-    if fetch_options is None:
-        return None
-    from storyline.fetch import Fetcher
-
-    return Fetcher(fetch_options)
 
 
 def _skip(record: Skipped, store: Store, result: RunResult, notify: Progress) -> None:

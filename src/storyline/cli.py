@@ -69,6 +69,18 @@ def analyze(
         bool, typer.Option("--allow-private", help="With --fetch: allow private, loopback and link-local addresses.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (skipped inputs are still reported).")] = False,
+    parts: Annotated[
+        Optional[Path],
+        typer.Option(help="Cluster-style run: workers read and analyse whole shards of the inputs and write "
+                     "PARTS/shard=NNNNN/*.parquet with _SUCCESS last (complete shards are skipped on a rerun); "
+                     "then the parts are ingested into the store as by 'ingest-parts'."),
+    ] = None,
+    parts_only: Annotated[
+        bool, typer.Option("--parts-only", help="With --parts: write the parts and stop (no store, dossier or report).")
+    ] = False,
+    files_per_shard: Annotated[
+        int, typer.Option(help="With --parts: ordinary input files per shard (WARC, Parquet, JSONL, feeds are a shard each).")
+    ] = 64,
 ) -> None:
     """Analyse articles into OUT/dossier.json and OUT/report.html, growing the store."""
     from storyline.analyze import analyze as run_analyze
@@ -96,6 +108,12 @@ def analyze(
         from storyline.fetch import FetchOptions
 
         options.extra["fetch"] = FetchOptions(allow_private=allow_private, max_bytes=max_bytes)
+    if parts_only and parts is None:
+        raise typer.BadParameter("only with --parts DIR", param_hint="--parts-only")
+    if parts is not None:
+        options.extra["files_per_shard"] = max(1, files_per_shard)
+        _analyze_parts(inputs, out, options, parts, db=db, manifest=loaded_manifest, ingest=not parts_only, quiet=quiet)
+        return
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -127,6 +145,51 @@ def analyze(
         raise typer.Exit(code=1)
 
 
+def _analyze_parts(inputs: list[str], out: Path, options: object, parts: Path, *, db: Optional[Path],
+                   manifest: object, ingest: bool, quiet: bool) -> None:
+    from storyline.analyze import analyze_parts
+
+    def shard_done(task: object, outcome: object) -> None:
+        if isinstance(outcome, BaseException):
+            say(f"storyline: shard {task.number} failed: {outcome}")  # type: ignore[attr-defined]
+        elif not quiet:
+            say(f"storyline: shard {outcome['shard']}: {outcome['articles']} articles, "  # type: ignore[index]
+                f"{outcome['skipped']} skipped, {outcome['seconds']:.1f} s")  # type: ignore[index]
+
+    run, result = analyze_parts(inputs, out, options, parts, db_path=db, manifest=manifest, ingest=ingest,  # type: ignore[arg-type]
+                                on_shard=shard_done)
+    say(f"storyline: {run.shards} shards in {parts}: {len(run.written)} written, {run.already_done} already complete, "
+        f"{len(run.failed)} failed")
+    if result is not None:
+        _say_ingested(result)
+    if run.failed:
+        raise typer.Exit(code=1)
+
+
+def _say_ingested(result: object) -> None:
+    for skipped in result.skipped:  # type: ignore[attr-defined]
+        say(f"storyline: skipped {skipped.source}: {skipped.reason}")
+    for name in result.incomplete_shards:  # type: ignore[attr-defined]
+        say(f"storyline: {name} has no _SUCCESS (killed or failed): not ingested; rerun to complete it")
+    say(f"{result.added} added, {result.unchanged} unchanged, {len(result.skipped)} skipped; "  # type: ignore[attr-defined]
+        f"dossier: {result.dossier_path}  report: {result.report_path}")  # type: ignore[attr-defined]
+
+
+@app.command("ingest-parts")
+def ingest_parts(
+    parts: Annotated[Path, typer.Argument(help="A parts folder written by 'analyze --parts' (shard=NNNNN/ folders).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for dossier.json and report.html.")] = Path("out"),
+    db: Annotated[Optional[Path], typer.Option(help="SQLite store to grow (default: OUT/storyline.db).")] = None,
+) -> None:
+    """Ingest the complete shards of a parts folder into the store; then corpus stages, dossier and report."""
+    from storyline.analyze import ingest_parts_into_store
+    from storyline.pipeline import Options
+
+    if not parts.is_dir():
+        raise typer.BadParameter(f"no parts folder at {parts}", param_hint="PARTS")
+    _say_ingested(ingest_parts_into_store(parts, out, Options(), db_path=db))
+
+
 @app.command()
 def serve(
     db: Annotated[Path, typer.Option(help="SQLite store written by 'analyze' (opened read-only).")],
@@ -148,6 +211,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "jsonl",
     what: Annotated[str, typer.Option(help="statements, events, claims or articles.")] = "statements",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: stdout; required for parquet).")] = None,
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help="Keep CSV cells exact: no ' before a cell a spreadsheet would run as a formula.")] = False,
 ) -> None:
     """Export one table of a store as CSV, JSON lines or Parquet."""
     from storyline.export import FORMATS, TABLES, export_table
@@ -160,7 +224,7 @@ def export(
         raise typer.BadParameter(f"no store at {db}", param_hint="--db")
     if fmt == "parquet" and out is None:
         raise typer.BadParameter("parquet is binary: give --out FILE", param_hint="--out")
-    count = export_table(db, what, fmt, out)
+    count = export_table(db, what, fmt, out, raw_csv)
     if out is not None:
         say(f"storyline: wrote {count} {what} to {out}")
 

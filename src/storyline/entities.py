@@ -272,7 +272,9 @@ def _statement(resolver: Resolver, index: int, article: Article, finding: dict[s
         "start": finding["start"],
         "end": finding["end"],
         "said_on": finding.get("said_on"),
+        "clauses": finding.get("clauses") or [],
         "claim": None,
+        "claims": [],
         "source": source,
     }
 

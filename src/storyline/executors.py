@@ -6,11 +6,15 @@ distributed cluster: a ``LocalCluster`` it starts itself, or an existing
 scheduler (``tcp://host:8786``). Both yield results in input order and one
 batch at a time, so the caller can store each article as it arrives (a killed
 run then resumes from the store's input hashes).
+
+Both also have ``run_tasks(pipeline, function, tasks)``: whole tasks (a shard
+of inputs, ``storyline.parts``) run on the workers with the worker's
+pipeline, and come back as they complete, each with its result or error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from storyline.pipeline import LocalExecutor, Options, Pipeline, batched, in_order
@@ -63,6 +67,40 @@ class DaskExecutor:
         ) as cluster, Client(cluster) as client:
             yield from self._run_on(client, pipeline, records)
 
+    def run_tasks(self, pipeline: Pipeline, function: Callable[[Pipeline, Any], Any], tasks: list[Any]) -> Iterator[tuple[Any, Any]]:
+        """``function(pipeline, task)`` for every task on the workers (each task a whole shard);
+        yields ``(task, result or the exception it raised)`` as tasks complete."""
+        if self.client is not None:
+            yield from self._tasks_on(self.client, pipeline, function, tasks)
+            return
+        from dask.distributed import Client, LocalCluster
+
+        if self.scheduler:
+            with Client(self.scheduler) as client:
+                yield from self._tasks_on(client, pipeline, function, tasks)
+            return
+        with LocalCluster(
+            n_workers=self.workers, threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address=None,
+        ) as cluster, Client(cluster) as client:
+            yield from self._tasks_on(client, pipeline, function, tasks)
+
+    def _tasks_on(self, client: Any, pipeline: Pipeline, function: Callable[[Pipeline, Any], Any], tasks: list[Any]) -> Iterator[tuple[Any, Any]]:
+        from dask.distributed import as_completed
+
+        names, options = pipeline.portable()
+        # Tasks are small (paths, not documents), so all are submitted at once and the scheduler balances them.
+        futures = {
+            client.submit(run_task_on_worker, names, options, function, task, pure=False): task for task in tasks
+        }
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                yield task, future.result()
+            except Exception as error:  # noqa: BLE001 - a failed shard is reported, the others go on
+                yield task, error
+            future.release()
+
     def _run_on(self, client: Any, pipeline: Pipeline, records: Iterable[Any]) -> Iterator[Any]:
         names, options = pipeline.portable()
         in_flight = 2 * max(self.workers, len(client.scheduler_info().get("workers", {})) or 1)
@@ -84,8 +122,16 @@ def _take(future: Any) -> list[Any]:
 _PIPELINES: dict[tuple[tuple[str, ...], str], Pipeline] = {}
 
 
-def run_batch_on_worker(names: list[str], options: Options, batch: list[Any]) -> list[Any]:
+def worker_pipeline(names: list[str], options: Options) -> Pipeline:
     key = (tuple(names), repr(options))
     if key not in _PIPELINES:
         _PIPELINES[key] = Pipeline(names, options)
-    return list(_PIPELINES[key].run(batch))
+    return _PIPELINES[key]
+
+
+def run_batch_on_worker(names: list[str], options: Options, batch: list[Any]) -> list[Any]:
+    return list(worker_pipeline(names, options).run(batch))
+
+
+def run_task_on_worker(names: list[str], options: Options, function: Callable[[Pipeline, Any], Any], task: Any) -> Any:
+    return function(worker_pipeline(names, options), task)

@@ -6,6 +6,12 @@ article's outlet and publication date, since analysts filter on them.
 JSON lines keep nested values as they are; CSV and Parquet hold lists of
 plain values as they are (Parquet) or as JSON (CSV), and nested objects as
 JSON text.
+
+CSV is for spreadsheets, and article text is untrusted: a cell that starts
+with ``=``, ``+``, ``-``, ``@`` or a tab/carriage return would run as a
+formula there, so it gets a leading ``'`` (the OWASP advice). That cell is
+then one character off its source; ``raw_csv`` keeps every cell exact, and
+JSON lines and Parquet always are.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ FORMATS = ("csv", "jsonl", "parquet")
 # The columns every export of a table has, even an empty one, in this order.
 TABLES: dict[str, tuple[str, ...]] = {
     "statements": ("id", "article", "outlet", "article_published", "kind", "speaker", "speaker_name",
-                   "speaker_mention", "cue", "text", "start", "end", "said_on", "claim"),
+                   "speaker_mention", "cue", "text", "start", "end", "said_on", "claim", "claims"),
     "events": ("id", "date", "date_end", "summary", "entities", "mentions"),
     "claims": ("id", "label", "statements", "articles", "speakers", "outlets", "first_seen", "last_seen", "series"),
     "articles": ("id", "source", "url", "title", "outlet", "published", "published_from", "author", "language",
@@ -50,7 +56,10 @@ def _ordered(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     return row
 
 
-def export_table(db_path: str | Path, what: str, fmt: str, out: str | Path | None = None) -> int:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_table(db_path: str | Path, what: str, fmt: str, out: str | Path | None = None, raw_csv: bool = False) -> int:
     """Write the table; return the number of rows. ``out=None`` writes text formats to stdout."""
     view = StoreView(db_path)
     try:
@@ -63,10 +72,10 @@ def export_table(db_path: str | Path, what: str, fmt: str, out: str | Path | Non
             raise ValueError("parquet needs an output file")
         write_parquet(rows, columns, Path(out))
     elif out is None:
-        _write_text(rows, columns, fmt, sys.stdout)
+        _write_text(rows, columns, fmt, sys.stdout, raw_csv)
     else:
         with open(out, "w", encoding="utf-8", newline="") as stream:
-            _write_text(rows, columns, fmt, stream)
+            _write_text(rows, columns, fmt, stream, raw_csv)
     return len(rows)
 
 
@@ -77,7 +86,7 @@ def _columns(rows: list[dict[str, Any]], base: tuple[str, ...]) -> list[str]:
     return columns
 
 
-def _write_text(rows: list[dict[str, Any]], columns: list[str], fmt: str, stream: io.TextIOBase) -> None:
+def _write_text(rows: list[dict[str, Any]], columns: list[str], fmt: str, stream: io.TextIOBase, raw_csv: bool) -> None:
     if fmt == "jsonl":
         for row in rows:
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -85,11 +94,14 @@ def _write_text(rows: list[dict[str, Any]], columns: list[str], fmt: str, stream
     writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+        writer.writerow({key: _csv_cell(value, raw_csv) for key, value in row.items()})
 
 
-def _csv_cell(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+def _csv_cell(value: Any, raw: bool) -> Any:
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+    if not raw and isinstance(text, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
 
 
 def write_parquet(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:

@@ -204,3 +204,9 @@ class Fetcher:
         with self._lock:
             self._robots[origin] = rules
         return rules
+
+
+def fetcher_for(options: object) -> Fetcher | None:
+    """A Fetcher when the run asked for fetching (``options.extra["fetch"]``: FetchOptions), else None."""
+    fetch_options = getattr(options, "extra", {}).get("fetch")
+    return None if fetch_options is None else Fetcher(fetch_options)

@@ -21,14 +21,14 @@ STAGES: dict[str, type] = {}
 
 # The per-article stages, in order. Each name is registered by the module
 # ``storyline.<name>``, or the one STAGE_MODULES names for it.
-PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "release"]
+PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "signature", "release"]
 
 # The corpus-level stages, in order: each takes shards of the corpus
 # (``records.Corpus``) and yields them with its lists filled.
 CORPUS_STAGES: list[str] = ["entities", "timeline", "syndication", "claims", "stories"]
 
 # Stages that live in a module of another name.
-STAGE_MODULES = {"release": "parse", "timeline": "events"}
+STAGE_MODULES = {"release": "parse", "timeline": "events", "signature": "syndication"}
 
 
 def register_stage(name: str) -> Callable[[type], type]:
@@ -143,8 +143,35 @@ class LocalExecutor:
 
             yield from in_order(batched(records, self.batch_size), submit, lambda result: result.get(), 2 * self.workers)
 
+    def run_tasks(self, pipeline: Pipeline, function: Callable[[Pipeline, Any], Any], tasks: list[Any]) -> Iterator[tuple[Any, Any]]:
+        """``function(pipeline, task)`` for every task, in worker processes when there are
+        several; yields ``(task, result or the exception it raised)`` as tasks complete."""
+        if self.workers == 1:
+            for task in tasks:
+                yield task, _outcome(function, pipeline, task)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(self.workers, initializer=_start_worker, initargs=pipeline.portable()) as pool:
+            numbered = pool.imap_unordered(_run_task, [(n, function, task) for n, task in enumerate(tasks)])
+            for n, outcome in numbered:
+                yield tasks[n], outcome
+
 
 _WORKER_PIPELINE: Pipeline | None = None
+
+
+def _outcome(function: Callable[[Pipeline, Any], Any], pipeline: Pipeline, task: Any) -> Any:
+    """The result, or the exception: one failed task must not end the others."""
+    try:
+        return function(pipeline, task)
+    except Exception as error:  # noqa: BLE001 - reported per task by the caller
+        return error
+
+
+def _run_task(item: tuple[int, Callable[[Pipeline, Any], Any], Any]) -> tuple[int, Any]:
+    assert _WORKER_PIPELINE is not None
+    number, function, task = item
+    return number, _outcome(function, _WORKER_PIPELINE, task)
 
 
 def _start_worker(names: list[str], options: Options) -> None:

@@ -95,6 +95,9 @@ class Article:
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Store id ("a1"), assigned when the article is written.
     id: str | None = None
+    # (shingle count, MinHash hash values as bytes) of the body, computed with
+    # the per-article stages so syndication need not hash every body in one process.
+    minhash: tuple[int, bytes] | None = None
     # Transient spaCy Doc; never stored or serialised.
     doc: Any = None
 

@@ -363,6 +363,14 @@ class DossierViews:
     def claim_statements(self, claim: dict[str, Any]) -> list[dict[str, Any]]:
         return [self.statements[sid] for sid in claim.get("statements") or [] if sid in self.statements]
 
+    def claim_part(self, claim: dict[str, Any], statement: dict[str, Any]) -> str | None:
+        """The clause of ``statement`` that makes ``claim``, when it is not the whole statement."""
+        body = self.articles.get(statement["article"], {}).get("body") or ""
+        whole = (statement.get("start"), statement.get("end"))
+        parts = [body[m["start"] : m["end"]] for m in claim.get("spans") or []
+                 if m["statement"] == statement["id"] and (m["start"], m["end"]) != whole]
+        return " … ".join(parts) or None
+
     def series(self, claim: dict[str, Any]) -> dict[str, Any]:
         return claim_series(claim, self.dossier, self.names)
 

@@ -43,6 +43,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from storyline.clauses import clause_spans
 from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article
@@ -1119,8 +1120,15 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 
 def find_statements(doc: Doc) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Statements and article-local entity clusters of one parsed Doc."""
-    return StatementFinder(doc).run()
+    """Statements and article-local entity clusters of one parsed Doc.
+
+    Each statement also gets its ``clauses`` (``storyline.clauses``): where
+    it asserts several things, the span of each, for the claims stage.
+    """
+    statements, mentions = StatementFinder(doc).run()
+    for statement in statements:
+        statement["clauses"] = [list(span) for span in clause_spans(doc, statement["start"], statement["end"])]
+    return statements, mentions
 
 
 # ------------------------------------------------------------------- stage

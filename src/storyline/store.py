@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS corpus (name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
+-- Body MinHash signatures from the per-article stage "signature" (syndication), by content.
+CREATE TABLE IF NOT EXISTS minhashes (content_hash TEXT PRIMARY KEY, shingles INTEGER NOT NULL, hashvalues BLOB NOT NULL);
 """
 
 
@@ -76,6 +78,11 @@ class Store:
         The same content arriving with new metadata (a manifest added later)
         replaces the stored article in place and keeps its id.
         """
+        with self.conn:
+            return self.write_article(article)
+
+    def write_article(self, article: Article) -> str:
+        """``add_article`` inside the caller's transaction (``with store.conn:``)."""
         values = {
             "input_hash": article.input_hash,
             "content_hash": article.content_hash,
@@ -94,19 +101,27 @@ class Store:
         }
         columns = ", ".join(values)
         updates = ", ".join(f"{name} = excluded.{name}" for name in values)
-        with self.conn:
+        self.conn.execute(
+            f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in values)}) "
+            f"ON CONFLICT(content_hash) DO UPDATE SET {updates}",
+            list(values.values()),
+        )
+        self.conn.execute("DELETE FROM skipped WHERE source = ?", (article.source,))
+        if article.minhash is not None:
             self.conn.execute(
-                f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in values)}) "
-                f"ON CONFLICT(content_hash) DO UPDATE SET {updates}",
-                list(values.values()),
+                "INSERT OR REPLACE INTO minhashes (content_hash, shingles, hashvalues) VALUES (?, ?, ?)",
+                (article.content_hash, *article.minhash),
             )
-            self.conn.execute("DELETE FROM skipped WHERE source = ?", (article.source,))
-            row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ?", (article.content_hash,)).fetchone()
+        row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ?", (article.content_hash,)).fetchone()
         article.id = f"a{row['id']}"
         return article.id
 
     def articles(self) -> Iterator[Article]:
-        for row in self.conn.execute("SELECT * FROM articles ORDER BY id"):
+        rows = self.conn.execute(
+            "SELECT articles.*, m.shingles AS minhash_shingles, m.hashvalues AS minhash_values "
+            "FROM articles LEFT JOIN minhashes AS m USING (content_hash) ORDER BY id"
+        )
+        for row in rows:
             yield _article_from_row(row)
 
     def article_count(self) -> int:
@@ -116,11 +131,23 @@ class Store:
 
     def add_skipped(self, skipped: Skipped) -> None:
         with self.conn:
-            self.conn.execute(
-                "INSERT INTO skipped (source, reason) VALUES (?, ?) "
-                "ON CONFLICT(source) DO UPDATE SET reason = excluded.reason",
-                (skipped.source, skipped.reason),
-            )
+            self.write_skipped(skipped)
+
+    def write_skipped(self, skipped: Skipped) -> None:
+        """``add_skipped`` inside the caller's transaction."""
+        self.conn.execute(
+            "INSERT INTO skipped (source, reason) VALUES (?, ?) "
+            "ON CONFLICT(source) DO UPDATE SET reason = excluded.reason",
+            (skipped.source, skipped.reason),
+        )
+
+    # -- per-shard Parquet outputs of a cluster run (storyline.parts) --------
+
+    def ingest_parts(self, parts_dir: str | Path) -> Any:
+        """Add every complete shard of ``parts_dir`` (see ``storyline.parts``); returns ``parts.Ingested``."""
+        from storyline.parts import ingest_parts
+
+        return ingest_parts(self, parts_dir)
 
     def skipped(self) -> list[Skipped]:
         return [Skipped(r["source"], r["reason"]) for r in self.conn.execute("SELECT * FROM skipped ORDER BY source")]
@@ -183,6 +210,8 @@ def _article_from_row(row: sqlite3.Row) -> Article:
         findings=json.loads(row["findings"]),
     )
     article.id = f"a{row['id']}"
+    if "minhash_values" in row.keys() and row["minhash_values"] is not None:
+        article.minhash = (row["minhash_shingles"], row["minhash_values"])
     return article
 
 

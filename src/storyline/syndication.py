@@ -13,6 +13,12 @@ member (ties, and undated members, by store order), and every other member
 points at it (``copy_of`` in the dossier). ``corpus.syndicated`` lists the
 groups with all their outlets and dates; the claims stage counts a
 syndicated statement once and lists every outlet that carried it.
+
+The MinHash signature of each body (the costly, linear part) is computed by
+the per-article stage ``signature``, in the workers, and stored with the
+article (``Article.minhash``: 512 bytes); this corpus stage only indexes the
+signatures and checks the few candidate pairs exactly. Articles stored
+before that stage existed are signed here.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
@@ -43,9 +50,22 @@ def shingles(body: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def minhash(items: set[str]) -> MinHash:
-    signature = MinHash(num_perm=NUM_PERM, seed=1)
+    signature = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     signature.update_batch([item.encode("utf-8") for item in items])
     return signature
+
+
+SEED, SCHEME, HASH_DTYPE = 1, "affine32", np.uint32
+
+
+def signature_of(body: str) -> tuple[int, bytes]:
+    """(number of shingles, MinHash hash values as bytes): what ``Article.minhash`` holds."""
+    items = shingles(body)
+    return len(items), minhash(items).hashvalues.astype(HASH_DTYPE).tobytes()
+
+
+def lean(hashvalues: bytes) -> LeanMinHash:
+    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(hashvalues, dtype=HASH_DTYPE), scheme=SCHEME)
 
 
 def is_copy(a: set[str], b: set[str]) -> bool:
@@ -53,14 +73,29 @@ def is_copy(a: set[str], b: set[str]) -> bool:
     return shared / len(a | b) >= MIN_JACCARD or shared / min(len(a), len(b)) >= MIN_CONTAINMENT
 
 
-def copy_pairs(bodies: dict[str, str]) -> list[tuple[str, str]]:
-    """Pairs of article ids whose bodies are near-identical."""
-    sets = {key: s for key, body in bodies.items() if len(s := shingles(body)) >= MIN_SHINGLES}
+def copy_pairs(bodies: dict[str, str], signatures: dict[str, tuple[int, bytes]] | None = None) -> list[tuple[str, str]]:
+    """Pairs of article ids whose bodies are near-identical.
+
+    ``signatures`` (id -> ``signature_of(body)``, computed where the articles
+    were analysed) spare hashing every body here; only candidate pairs are
+    shingled again, for the exact check.
+    """
+    signatures = signatures or {}
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    sets: dict[str, set[str]] = {}
+
+    def shingle_set(key: str) -> set[str]:
+        if key not in sets:
+            sets[key] = shingles(bodies[key])
+        return sets[key]
+
     pairs = []
-    for key, items in sets.items():
-        signature = minhash(items)
-        pairs.extend((other, key) for other in lsh.query(signature) if is_copy(sets[other], items))
+    for key, body in bodies.items():
+        count, hashvalues = signatures.get(key) or signature_of(body)
+        if count < MIN_SHINGLES:
+            continue
+        signature = lean(hashvalues)
+        pairs.extend((other, key) for other in lsh.query(signature) if is_copy(shingle_set(other), shingle_set(key)))
         lsh.insert(key, signature)
     return pairs
 
@@ -105,6 +140,20 @@ def copy_of(syndicated: list[dict[str, Any]]) -> dict[str, str]:
     return {a: group["original"] for group in syndicated for a in group["articles"] if a != group["original"]}
 
 
+@register_stage("signature")
+class Signature:
+    """Per-article stage: the body's MinHash signature (``Article.minhash``), for the syndication stage."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def run(self, records: Iterable[Any]) -> Iterator[Any]:
+        for record in records:
+            if isinstance(record, Article):
+                record.minhash = signature_of(record.body)
+            yield record
+
+
 @register_stage("syndication")
 class Syndication:
     """Fill ``corpus.syndicated``: groups of near-identical articles."""
@@ -122,6 +171,7 @@ def find_syndicated(articles: list[Article]) -> list[dict[str, Any]]:
     stored = [a for a in articles if a.id is not None]
     position = {a.id: n for n, a in enumerate(stored)}
     by_id = {a.id: a for a in stored}
-    groups = groups_of([a.id for a in stored], copy_pairs({a.id: a.body for a in stored}))
+    signatures = {a.id: a.minhash for a in stored if a.minhash is not None}
+    groups = groups_of([a.id for a in stored], copy_pairs({a.id: a.body for a in stored}, signatures))
     described = [describe_group([by_id[key] for key in group], position) for group in groups]
     return sorted(described, key=lambda g: position[g["original"]])
