@@ -115,7 +115,7 @@ def render(results: list[dict], exponent: float | None) -> str:
         "",
         f"Measured {date.today().isoformat()} with `python bench/bench_claims_scale.py --write-docs` "
         "(`make bench-claims-scale`), 2 cores. Timed: the grouping step of the claims stage (candidate pairs "
-        "by an inverted-file search over k-means cells, pair scores, average linkage) on synthetic unit "
+        "by an inverted-file search over k-means cells, pair scores, average linkage, settling) on synthetic unit "
         "vectors shaped like MiniLM statement embeddings (a third in claims of 2-12 paraphrases, claims "
         "clustered in topics); embedding and NER are not timed (embedding is linear, ~270 texts/s, and cached).",
         "",
