@@ -67,3 +67,66 @@ def test_embed_minilm_paraphrase_closer_than_other_topic(model_embedder):
     assert vectors.shape == (3, DIMENSIONS)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+# -- the per-article stage "embed" ------------------------------------------
+
+
+def stored_vectors(db_path) -> dict[str, bytes]:
+    from storyline.store import Store
+
+    with Store(db_path) as store:
+        return {row["key"]: bytes(row["vector"]) for row in store.conn.execute("SELECT key, vector FROM embeddings")}
+
+
+def analyze_examples(out, options=None):
+    from conftest import ROOT
+
+    from storyline.analyze import analyze
+    from storyline.inputs import load_manifest
+    from storyline.pipeline import Options
+
+    manifest = load_manifest(ROOT / "examples" / "manifest.csv")
+    return analyze([str(ROOT / "examples")], out, options or Options(), manifest=manifest)
+
+
+def test_embed_stage_in_two_workers_leaves_the_driver_nothing_to_embed(example_run, tmp_path, monkeypatch):
+    """The workers (spawned: they do not see this patch) embed every text claims and stories ask for."""
+    from storyline.pipeline import Options
+
+    def refuse(self, texts):
+        raise AssertionError(f"the driver embedded {len(texts)} texts")
+
+    monkeypatch.setattr(Embedder, "_encode", refuse)
+    result = analyze_examples(tmp_path, Options(workers=2, batch_size=2))
+    assert result.added == 5 and result.dossier["claims"] and result.dossier["stories"]
+    # The same vectors, to the bit, as the one-process run computed in its own process.
+    assert stored_vectors(tmp_path / "storyline.db") == stored_vectors(example_run / "storyline.db") != {}
+
+
+def test_embed_stage_gives_the_dossier_the_corpus_stages_gave_alone(example_run, tmp_path, monkeypatch):
+    """Without the stage, claims and stories embed everything in the driver: same claims, same stories."""
+    import json
+
+    from storyline import pipeline
+
+    monkeypatch.setattr(pipeline, "PER_ARTICLE_STAGES", [n for n in pipeline.PER_ARTICLE_STAGES if n != "embed"])
+    alone = analyze_examples(tmp_path).dossier
+    assert alone == json.loads((example_run / "dossier.json").read_text(encoding="utf-8"))
+
+
+def test_embed_stage_texts_are_the_claim_units_and_the_lead():
+    from storyline.claims import claim_text
+    from storyline.embed import article_texts
+    from storyline.records import Article
+    from storyline.stories import lead_text
+
+    body = 'Port talks. "The strike must end now," Keller said. Nothing more.'
+    start, end = body.index('"'), body.index(',"') + 2
+    clause = (start + 1, start + 21)
+    article = Article(source="x", input_hash="i", content_hash="c", body=body, title="Harlow",
+                      findings={"statements": [{"start": start, "end": end, "clauses": [list(clause), [start + 22, end]]}]})
+    assert article_texts(article) == [
+        claim_text(body[start:end]), claim_text(body[clause[0] : clause[1]]), claim_text(body[start + 22 : end]),
+        lead_text(article),
+    ]

@@ -148,3 +148,28 @@ def test_parts_cli_parts_only_then_ingest_parts(example_run, tmp_path):
     assert ingested.exit_code == 0, ingested.output
     dossier = json.loads((tmp_path / "out" / "dossier.json").read_text(encoding="utf-8"))
     assert dossier == json.loads((example_run / "dossier.json").read_text(encoding="utf-8"))
+
+
+def test_parts_embeddings_ingested_leave_the_corpus_stages_nothing_to_embed(parts_run, example_run, tmp_path,
+                                                                            monkeypatch):
+    from storyline.embed import Embedder
+    from storyline.parts import TABLES, read_table
+    from storyline.store import Store
+
+    out, _, _ = parts_run
+    keys = [row["key"] for folder in complete_shards(out / "parts")[0]
+            for row in read_table(TABLES["embeddings"], folder / "embeddings.parquet")]
+    assert keys and len(keys) == len(set(keys))  # one row per distinct text of a shard
+
+    def refuse(self, texts):
+        raise AssertionError(f"the driver embedded {len(texts)} texts")
+
+    monkeypatch.setattr(Embedder, "_encode", refuse)
+    again = ingest_parts_into_store(out / "parts", tmp_path, Options())
+    assert again.dossier["claims"] and again.dossier == json.loads((example_run / "dossier.json").read_text("utf-8"))
+
+    def vectors(path):
+        with Store(path) as store:
+            return {row["key"]: bytes(row["vector"]) for row in store.conn.execute("SELECT key, vector FROM embeddings")}
+
+    assert vectors(tmp_path / "storyline.db") == vectors(example_run / "storyline.db")

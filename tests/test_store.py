@@ -63,6 +63,18 @@ def test_store_embedding_cache_round_trips_vectors(tmp_path):
     assert np.array_equal(found["k1"], vectors["k1"])
 
 
+def test_store_article_embeddings_go_into_the_cache_and_a_stored_vector_is_kept(tmp_path):
+    first, second = np.ones(3, dtype=np.float32), np.full(3, 2.0, dtype=np.float32)
+    with Store(tmp_path / "s.db") as store:
+        store.put_many({"k1": first})
+        carrying = article()
+        carrying.embeddings = {"k1": second, "k2": second}
+        store.add_article(carrying)
+        found = store.get_many(["k1", "k2"])
+        assert store.article_count() == 1 and next(store.articles()).embeddings == {}
+    assert np.array_equal(found["k1"], first) and np.array_equal(found["k2"], second)
+
+
 def test_store_reopens_an_existing_database(tmp_path):
     path = tmp_path / "s.db"
     with Store(path) as store:

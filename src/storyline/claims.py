@@ -607,7 +607,9 @@ def describe_claim(
     unique = list({id(s): s for s in members}.values())
     claim_id = stable_id("c", (statement_identity(s, articles) for s in unique))
     vectors = f.vectors[units]
-    typical = units[int(np.argmax(vectors @ vectors.mean(axis=0)))]
+    # Rounded, so ties go to the first unit: two units score the same in exact arithmetic, and
+    # the last bits of a vector (which depend on where it was embedded) must not pick the label.
+    typical = units[int(np.argmax(np.round(vectors @ vectors.mean(axis=0), 5)))]
     dated = []
     for s in unique:
         article = articles.get(s.get("article"))

@@ -5,17 +5,26 @@ The model is loaded once per process. Every text is keyed by
 store's on disk, :class:`MemoryCache` in tests) is asked first, so an
 incremental run embeds only the texts it has never seen. Vectors are unit
 length (float32), so a dot product is the cosine similarity.
+
+The per-article stage ``embed`` (:class:`EmbedArticle`) computes, on the
+workers, the vectors the corpus stages ``claims`` and ``stories`` will ask
+for; the driver stores them in the cache with the article, so those stages
+find every vector there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
+
+from storyline.pipeline import register_stage
+from storyline.records import Article
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -71,17 +80,23 @@ class Embedder:
         """One unit-length row per text, in the order given."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        keys = [cache_key(text) for text in texts]
-        known = self.cache.get_many(sorted(set(keys))) if self.cache is not None else {}
-        missing = sorted({key: text for key, text in zip(keys, texts) if key not in known}.items())
-        if missing:
-            fresh = self._encode([text for _, text in missing])
-            new = {key: vector for (key, _), vector in zip(missing, fresh)}
-            if self.cache is not None:
-                self.cache.put_many(new)
-            known = {**known, **new}
-            self.computed += len(missing)
-        return np.stack([np.asarray(known[key], dtype=np.float32) for key in keys])
+        known = self.vectors(texts)
+        return np.stack([np.asarray(known[cache_key(text)], dtype=np.float32) for text in texts])
+
+    def vectors(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """Each distinct text's vector by :func:`cache_key`: the cache's, else the model's
+        (texts to embed go to the model in one call, in key order)."""
+        by_key = {cache_key(text): text for text in texts}
+        known = self.cache.get_many(sorted(by_key)) if self.cache is not None else {}
+        missing = sorted((key, text) for key, text in by_key.items() if key not in known)
+        if not missing:
+            return known
+        fresh = self._encode([text for _, text in missing])
+        new = {key: vector for (key, _), vector in zip(missing, fresh)}
+        if self.cache is not None:
+            self.cache.put_many(new)
+        self.computed += len(missing)
+        return {**known, **new}
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = load_model().encode(
@@ -92,3 +107,70 @@ class Embedder:
             show_progress_bar=False,
         )
         return vectors.astype(np.float32)
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run the model on ``count`` threads: MiniLM's floats differ in the last bits between
+    thread counts, and a Dask worker, a pool process and the driver start with different ones."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+# -- the per-article stage ------------------------------------------------
+
+
+def article_texts(article: Article) -> list[str]:
+    """The texts the corpus stages will ask to embed for this article: each claim unit of
+    each statement (``claims.units_of``/``unit_text``) and the lead (``stories.lead_text``)."""
+    from storyline.claims import unit_text, units_of
+    from storyline.stories import lead_text
+
+    texts = []
+    for finding in article.findings.get("statements", []):
+        # The fields ``entities._statement`` gives the dossier's statement that ``claims`` reads.
+        statement = {"text": article.body[finding["start"] : finding["end"]], "start": finding["start"],
+                     "end": finding["end"], "clauses": finding.get("clauses") or []}
+        texts.extend(text for span in units_of(statement) if (text := unit_text(statement, span)))
+    if article.body:
+        texts.append(lead_text(article))
+    return texts
+
+
+@register_stage("embed")
+class EmbedArticle:
+    """Per-article stage: the article's sentence vectors, carried on ``Article.embeddings``
+    for the driver to put into the store's cache, so ``claims`` and ``stories`` embed nothing new.
+
+    Each text goes through the model alone, on one thread: MiniLM's floats change in the last
+    bits with what a text is padded and batched with and with the thread count, so this way a
+    vector depends on its text only, and is the same with one local process, a pool of them,
+    Dask or a parts run. Unpadded single texts are also faster on one core than padded batches
+    (docs/benchmarks.md, "Embedding on the workers"). Texts the cache already holds (the
+    store's, when the stage runs in the driver) are skipped.
+    """
+
+    def __init__(self, options: Any) -> None:
+        self.cache = options.embedding_cache
+        self.embedder = Embedder(None, batch_size=1)
+
+    def run(self, records: Iterable[Any]) -> Iterator[Any]:
+        for record in records:
+            if isinstance(record, Article):
+                record.embeddings = self.vectors_of(record)
+            yield record
+
+    def vectors_of(self, article: Article) -> dict[str, np.ndarray]:
+        texts = {cache_key(text): text for text in article_texts(article)}
+        known = self.cache.get_many(sorted(texts)) if self.cache is not None and texts else {}
+        missing = [text for key, text in texts.items() if key not in known]
+        if not missing:
+            return {}
+        with torch_threads(1):
+            return self.embedder.vectors(missing)

@@ -21,6 +21,10 @@ Tables (one file each per shard; every shard has the same columns):
   stages (``events`` are per-article event mentions; merging them into one
   timeline is a corpus stage);
 - ``signatures``: each article's MinHash signature for syndication;
+- ``embeddings``: the sentence vectors of the shard's statements and leads
+  (per-article stage ``embed``), one row per distinct text: ``key``
+  (``embed.cache_key``) and ``vector`` (384 float32); ingesting puts them
+  into the store's embedding cache, so the corpus stages embed nothing;
 - ``skipped``: inputs that could not be analysed, with the reason.
 
 Everything found in a body is an offset pair into ``articles.body``; the
@@ -41,7 +45,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +58,8 @@ SUCCESS = "_SUCCESS"
 SHARD_PREFIX = "shard="
 DEFAULT_FILES_PER_SHARD = 64
 
-# Column types: str, int, strlist (list of strings), json (any object as JSON text), bytes.
+# Column types: str, int, strlist (list of strings), json (any object as JSON text), bytes,
+# vector (a sentence embedding: fixed-size list of float32).
 Columns = list[tuple[str, str]]
 
 
@@ -103,7 +108,10 @@ TABLES = {
     ], "events", EVENT_FIELDS),
     "signatures": Table("signatures", [("article", "str"), ("shingles", "int"), ("minhash", "bytes")]),
     "skipped": Table("skipped", [("source", "str"), ("reason", "str"), ("position", "int")]),
+    "embeddings": Table("embeddings", [("key", "str"), ("vector", "vector")]),
 }
+# The tables an article is read back from (``embeddings`` go to the store's cache directly).
+ARTICLE_TABLES = [name for name in TABLES if name != "embeddings"]
 FINDING_TABLES = [table for table in TABLES.values() if table.finding]
 
 
@@ -213,6 +221,7 @@ def process_shard(pipeline: Pipeline, task: ShardTask) -> dict[str, Any]:
 def shard_tables(number: int, results: list[Any]) -> dict[str, list[dict[str, Any]]]:
     """Rows of every table for one shard's pipeline results (articles and skipped inputs, in input order)."""
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    vectors: dict[str, Any] = {}
     for position, record in enumerate(results):
         if isinstance(record, Skipped):
             tables["skipped"].append({"source": record.source, "reason": record.reason, "position": position})
@@ -220,6 +229,9 @@ def shard_tables(number: int, results: list[Any]) -> dict[str, list[dict[str, An
         article_id = f"{number:05d}:{len(tables['articles'])}"
         for name, rows in article_rows(record, article_id, position).items():
             tables[name].extend(rows)
+        for key, vector in record.embeddings.items():
+            vectors.setdefault(key, vector)  # a text in two articles: one row
+    tables["embeddings"] = [{"key": key, "vector": vector} for key, vector in vectors.items()]
     return tables
 
 
@@ -282,8 +294,10 @@ def _local_speaker_name(article: Article, statement: dict[str, Any]) -> str | No
 def arrow_schema(table: Table) -> Any:
     import pyarrow as pa
 
+    from storyline.embed import DIMENSIONS
+
     types = {"str": pa.string(), "int": pa.int64(), "strlist": pa.list_(pa.string()), "json": pa.string(),
-             "bytes": pa.binary()}
+             "bytes": pa.binary(), "vector": pa.list_(pa.float32(), DIMENSIONS)}
     return pa.schema([(name, types[kind]) for name, kind in table.columns])
 
 
@@ -296,8 +310,33 @@ def write_table(table: Table, rows: list[dict[str, Any]], path: Path) -> None:
         values = [row.get(name) for row in rows]
         if kind == "json":
             values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
-        columns[name] = values
+        columns[name] = _vector_array(values) if kind == "vector" else values
     pq.write_table(pa.Table.from_pydict(columns, schema=arrow_schema(table)), path)
+
+
+def _vector_array(vectors: list[Any]) -> Any:
+    """Vectors as one Arrow fixed-size-list column, without a Python float per value."""
+    import numpy as np
+    import pyarrow as pa
+
+    from storyline.embed import DIMENSIONS
+
+    flat = np.concatenate([np.asarray(v, dtype=np.float32) for v in vectors]) if vectors else np.zeros(0, np.float32)
+    return pa.FixedSizeListArray.from_arrays(pa.array(flat, type=pa.float32()), DIMENSIONS)
+
+
+def read_embeddings(folder: Path) -> dict[str, Any]:
+    """A shard's vectors by cache key (none from a shard written before the ``embed`` stage existed)."""
+    import pyarrow.parquet as pq
+
+    from storyline.embed import DIMENSIONS
+
+    path = folder / "embeddings.parquet"
+    if not path.exists():
+        return {}
+    table = pq.read_table(path, schema=arrow_schema(TABLES["embeddings"]))
+    flat = table.column("vector").combine_chunks().flatten().to_numpy()
+    return dict(zip(table.column("key").to_pylist(), flat.reshape(-1, DIMENSIONS)))
 
 
 def read_table(table: Table, path: Path) -> list[dict[str, Any]]:
@@ -322,7 +361,7 @@ def finding_of(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 def read_shard(folder: Path) -> list[Article | Skipped]:
     """A complete shard's articles (findings restored) and skipped inputs, in input order."""
-    tables = {name: read_table(table, folder / f"{name}.parquet") for name, table in TABLES.items()}
+    tables = {name: read_table(TABLES[name], folder / f"{name}.parquet") for name in ARTICLE_TABLES}
     articles: dict[str, Article] = {}
     positioned: list[tuple[int, Article | Skipped]] = []
     for row in tables["articles"]:
@@ -392,7 +431,9 @@ def write_parts(
             run.already_done += 1
         else:
             tasks.append(task)
-    for task, outcome in executor.run_tasks(per_article_pipeline(options), process_shard, tasks):
+    # Without the store's cache: a shard's embeddings.parquet holds all its vectors, whichever store ingests it.
+    shard_pipeline = per_article_pipeline(replace(options, embedding_cache=None))
+    for task, outcome in executor.run_tasks(shard_pipeline, process_shard, tasks):
         if isinstance(outcome, BaseException):
             run.failed.append((task.number, f"{type(outcome).__name__}: {outcome}"))
         else:
@@ -425,6 +466,7 @@ def ingest_parts(store: Any, parts_dir: str | Path) -> Ingested:
     result = Ingested(shards=len(complete), incomplete=[f.name for f in incomplete])
     for folder in complete:
         with store.conn:
+            store.write_embeddings(read_embeddings(folder))
             for record in read_shard(folder):
                 if isinstance(record, Skipped):
                     store.write_skipped(record)

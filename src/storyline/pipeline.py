@@ -21,7 +21,8 @@ STAGES: dict[str, type] = {}
 
 # The per-article stages, in order. Each name is registered by the module
 # ``storyline.<name>``, or the one STAGE_MODULES names for it.
-PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "signature", "release"]
+# "embed" computes the sentence vectors the corpus stages claims and stories will ask for.
+PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "signature", "embed", "release"]
 
 # The corpus-level stages, in order: each takes shards of the corpus
 # (``records.Corpus``) and yields them with its lists filled.

@@ -98,6 +98,9 @@ class Article:
     # (shingle count, MinHash hash values as bytes) of the body, computed with
     # the per-article stages so syndication need not hash every body in one process.
     minhash: tuple[int, bytes] | None = None
+    # Sentence vectors by ``embed.cache_key`` (per-article stage "embed"), on their way from a
+    # worker into the store's embedding cache; articles read back from the store have none.
+    embeddings: dict[str, Any] = field(default_factory=dict)
     # Transient spaCy Doc; never stored or serialised.
     doc: Any = None
 

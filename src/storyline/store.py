@@ -112,6 +112,7 @@ class Store:
                 "INSERT OR REPLACE INTO minhashes (content_hash, shingles, hashvalues) VALUES (?, ?, ?)",
                 (article.content_hash, *article.minhash),
             )
+        self.write_embeddings(article.embeddings)
         row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ?", (article.content_hash,)).fetchone()
         article.id = f"a{row['id']}"
         return article.id
@@ -173,7 +174,7 @@ class Store:
 
             rebuild_index(self.conn, corpus.statements)
 
-    # -- embedding cache (used by the claims stage) -------------------------
+    # -- embedding cache (claims and stories; filled by the per-article stage "embed") --
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
@@ -190,6 +191,15 @@ class Store:
                 "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",
                 [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
             )
+
+    def write_embeddings(self, items: dict[str, np.ndarray]) -> None:
+        """Vectors computed with an article (per-article stage ``embed``), inside the caller's
+        transaction. A key already stored keeps its vector, as the corpus stages' cache does
+        (one the driver embedded in a batch may differ from the stage's in the last bits)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO embeddings (key, vector) VALUES (?, ?)",
+            [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
+        )
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:
