@@ -270,7 +270,8 @@ def section(n: int, runs: list[dict], load: tuple[float, float, float], batch_si
         f"engineers' jobs (load average before the run: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}). "
         f"Dask `LocalCluster`, one thread per worker process, batches of {batch_size}; "
         "workers warmed up (models loaded) before timing; per-article stages only "
-        "(extract, parse, statements, times, events), results streamed back in input order.",
+        "(`pipeline.PER_ARTICLE_STAGES`: extract, parse, statements, times, events, MinHash signature, "
+        "sentence embedding), results streamed back in input order.",
         "",
         f"Throughput on {n} PolNeAR texts (924 distinct, repeated with one appended sentence so hashes differ):",
         "",
