@@ -36,10 +36,10 @@ def test_cli_analyze_reports_bad_files_on_stderr_and_goes_on(tmp_path):
     (tmp_path / "bad.json").write_text("{oops")
     result = storyline("analyze", FIXTURES / "corpus", tmp_path / "empty.txt", tmp_path / "bad.json", "--out", tmp_path / "out", "--quiet")
     assert result.returncode == 0, result.stderr
-    lines = [l for l in result.stderr.splitlines() if l.startswith("storyline: skipped")]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("storyline: skipped")]
     assert len(lines) == 2
-    assert any("empty.txt: empty" in l for l in lines)
-    assert any("bad.json: malformed JSON" in l for l in lines)
+    assert any("empty.txt: empty" in line for line in lines)
+    assert any("bad.json: malformed JSON" in line for line in lines)
     dossier = json.loads((tmp_path / "out" / "dossier.json").read_text())
     validate_dossier(dossier)
     assert len(dossier["skipped"]) == 2
