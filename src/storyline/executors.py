@@ -15,6 +15,7 @@ pipeline, and come back as they complete, each with its result or error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from storyline.pipeline import LocalExecutor, Options, Pipeline, batched, in_order
@@ -52,38 +53,32 @@ class DaskExecutor:
         self.client = client
 
     def run(self, pipeline: Pipeline, records: Iterable[Any]) -> Iterator[Any]:
-        if self.client is not None:
-            yield from self._run_on(self.client, pipeline, records)
-            return
-        from dask.distributed import Client, LocalCluster
-
-        if self.scheduler:
-            with Client(self.scheduler) as client:
-                yield from self._run_on(client, pipeline, records)
-            return
-        with LocalCluster(
-            n_workers=self.workers, threads_per_worker=1, processes=True,
-            host="127.0.0.1", dashboard_address=None,
-        ) as cluster, Client(cluster) as client:
+        with self._connected() as client:
             yield from self._run_on(client, pipeline, records)
 
     def run_tasks(self, pipeline: Pipeline, function: Callable[[Pipeline, Any], Any], tasks: list[Any]) -> Iterator[tuple[Any, Any]]:
         """``function(pipeline, task)`` for every task on the workers (each task a whole shard);
         yields ``(task, result or the exception it raised)`` as tasks complete."""
+        with self._connected() as client:
+            yield from self._tasks_on(client, pipeline, function, tasks)
+
+    @contextmanager
+    def _connected(self) -> Iterator[Any]:
+        """A client: the caller's, one on the scheduler given, or one on a LocalCluster started here."""
         if self.client is not None:
-            yield from self._tasks_on(self.client, pipeline, function, tasks)
+            yield self.client
             return
         from dask.distributed import Client, LocalCluster
 
         if self.scheduler:
             with Client(self.scheduler) as client:
-                yield from self._tasks_on(client, pipeline, function, tasks)
+                yield client
             return
         with LocalCluster(
             n_workers=self.workers, threads_per_worker=1, processes=True,
             host="127.0.0.1", dashboard_address=None,
         ) as cluster, Client(cluster) as client:
-            yield from self._tasks_on(client, pipeline, function, tasks)
+            yield client
 
     def _tasks_on(self, client: Any, pipeline: Pipeline, function: Callable[[Pipeline, Any], Any], tasks: list[Any]) -> Iterator[tuple[Any, Any]]:
         from dask.distributed import as_completed

@@ -186,16 +186,14 @@ class Store:
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
+        # Called with the keys get_many did not find, so keeping a stored vector changes nothing here.
         with self.conn:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",
-                [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
-            )
+            self.write_embeddings(items)
 
     def write_embeddings(self, items: dict[str, np.ndarray]) -> None:
         """Vectors computed with an article (per-article stage ``embed``), inside the caller's
-        transaction. A key already stored keeps its vector, as the corpus stages' cache does
-        (one the driver embedded in a batch may differ from the stage's in the last bits)."""
+        transaction. A key already stored keeps its vector (one the driver embedded in a batch
+        may differ from the stage's in the last bits)."""
         self.conn.executemany(
             "INSERT OR IGNORE INTO embeddings (key, vector) VALUES (?, ?)",
             [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
