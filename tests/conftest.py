@@ -52,3 +52,36 @@ def example_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     manifest = load_manifest(ROOT / "examples" / "manifest.csv")
     analyze([str(ROOT / "examples")], out, Options(), manifest=manifest)
     return out
+
+
+@pytest.fixture(scope="session")
+def blocked_parts_once(tmp_path_factory: pytest.TempPathFactory):
+    """The blocked test corpus (``blocked_support.BLOCKED_INPUTS``) analysed into parts once per session."""
+    from blocked_support import analysed_parts
+
+    return analysed_parts(tmp_path_factory.mktemp("blocked_parts"))
+
+
+@pytest.fixture
+def blocked_parts(blocked_parts_once):
+    """(parts folder, the normal run's dossier): a fresh copy of the dossier for each test to change at will."""
+    import copy
+
+    parts, dossier = blocked_parts_once
+    return parts, copy.deepcopy(dossier)
+
+
+@pytest.fixture(scope="session")
+def seed_parts_once(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path):
+    from blocked_support import analysed_parts
+
+    return analysed_parts(tmp_path_factory.mktemp("seed_parts"), [seeds_dir], seeds_dir.parent / "manifest.jsonl")
+
+
+@pytest.fixture
+def seed_parts(seed_parts_once):
+    """The seeds (with their manifest) analysed into parts, and the normal run's dossier (skips without ../shared)."""
+    import copy
+
+    parts, dossier = seed_parts_once
+    return parts, copy.deepcopy(dossier)

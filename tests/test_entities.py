@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from storyline.entities import Entities, resolve_corpus
-from storyline.pipeline import Options
+from storyline.entities import Entities, blocked_entities, resolve_corpus
+from storyline.pipeline import LocalExecutor, Options
 from storyline.records import Article, Corpus
 from storyline.statements import Statements, find_quotes
 
@@ -136,3 +136,156 @@ def test_entities_seed_officials_are_one_entity_each(seeds_dir):
     # ... and nothing a reader wrote in the comments is a statement.
     for statement in corpus.statements:
         assert not any(statement["text"] in comment for comment in comments)
+
+
+# -- blocked runs over parts (``blocked_entities``) -----------------------------------------
+
+
+@pytest.fixture
+def fixture_parts(blocked_parts):
+    return blocked_parts
+
+
+def _blocked_lists(run) -> tuple[list[dict], list[dict]]:
+    from storyline.blocks import OUTPUTS, read_rows
+
+    return list(read_rows(run.path(OUTPUTS["entities"]))), list(read_rows(run.path(OUTPUTS["statements"])))
+
+
+def _expected_lists(dossier: dict) -> tuple[list[dict], list[dict]]:
+    return dossier["entities"], [dict(s, claim=None, claims=[]) for s in dossier["statements"]]
+
+
+def test_entities_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts):
+    from blocked_support import block_run
+
+    parts, dossier = fixture_parts
+    run = block_run(parts)
+    summary = blocked_entities(run)
+    entities, statements = _blocked_lists(run)
+    assert len(run.shards) > 1 and entities and statements
+    assert (entities, statements) == _expected_lists(dossier)
+    assert summary["entities"] == len(entities) and summary["statements"] == len(statements)
+    assert sorted(p.name for p in run.work.iterdir()) == ["entities.jsonl", "statements"]  # no scratch left
+
+
+def test_entities_blocked_equals_in_process_with_two_workers(fixture_parts):
+    from blocked_support import block_run
+
+    from storyline.blocks import held
+
+    parts, dossier = fixture_parts
+    executor = LocalExecutor(2)
+    with held(executor):
+        run = block_run(parts, executor, buckets=5)
+        blocked_entities(run)
+    assert _blocked_lists(run) == _expected_lists(dossier)
+
+
+def test_entities_blocked_equals_in_process_on_seeds(seed_parts):
+    from blocked_support import block_run
+
+    parts, dossier = seed_parts
+    run = block_run(parts)
+    blocked_entities(run)
+    assert _blocked_lists(run) == _expected_lists(dossier)
+    assert [e["name"] for e in dossier["entities"] if e["name"].endswith("Lavrov")]  # the seeds' officials are there
+
+
+def _hand_article(number: int, body: str, names: list[tuple[str, str, list[str]]], said: list[tuple[str, str | None]]) -> Article:
+    """An article with hand-made clusters (key, name, roles) and statements (speaker text, speaker key)."""
+    mentions = []
+    for key, name, roles in names:
+        start = body.index(name)
+        mentions.append({"key": key, "name": name, "kind": "person", "aliases": [], "roles": roles,
+                         "spans": [[start, start + len(name)]]})
+    statements = []
+    for speaker, key in said:
+        start = body.index(speaker)
+        quote = body.index('"', start)
+        statements.append({"kind": "direct", "start": quote + 1, "end": body.index('"', quote + 1), "cue": "said",
+                           "cue_start": body.index("said", start), "cue_end": body.index("said", start) + 4,
+                           "speaker_mention": {"text": speaker, "start": start, "end": start + len(speaker)},
+                           "speaker_key": key, "source_mention": None, "said_on": None})
+    article = Article(source=f"hand{number}.txt", input_hash=f"h{number}", content_hash=f"c{number}", body=body,
+                      id=f"a{number}")
+    article.findings = {"mentions": mentions, "statements": statements}
+    return article
+
+
+def _write_shard(parts: Path, number: int, articles: list[Article]) -> None:
+    import json
+
+    from storyline.parts import SUCCESS, TABLES, shard_folder, shard_tables, write_table
+
+    folder = shard_folder(parts, number)
+    folder.mkdir(parents=True)
+    for name, rows in shard_tables(number, articles).items():
+        write_table(TABLES[name], rows, folder / f"{name}.parquet")
+    (folder / SUCCESS).write_text(json.dumps({"articles": len(articles)}), encoding="utf-8")
+
+
+def test_entities_blocked_bare_first_name_joins_across_blocks(tmp_path):
+    """``Zoe`` and ``Anna`` alone (no one has those surnames) join the most named Zoe / Anna, whose surname
+    blocks are elsewhere; the counts are the ones in-process merging sees when it reaches the bare name:
+    with the bare ``Adams`` mentions (``adams`` < ``zoe``), without the bare ``Kovacs`` ones (``kovacs`` > ``anna``)."""
+    from blocked_support import block_run
+
+    from storyline.blocks import bucket_of
+
+    articles = [
+        _hand_article(1, "Zoe Adams met Anna Kovacs.", [("m1", "Zoe Adams", ["Mayor"]), ("m2", "Anna Kovacs", [])], []),
+        _hand_article(2, "Adams and Kovacs spoke.", [("m1", "Adams", ["city mayor"]), ("m2", "Kovacs", [])], []),
+        _hand_article(3, "Adams and Kovacs left.", [("m1", "Adams", []), ("m2", "Kovacs", [])], []),
+        _hand_article(4, "Zoe Young met Anna Petrova.", [("m1", "Zoe Young", []), ("m2", "Anna Petrova", [])], []),
+        _hand_article(5, "Zoe Young and Anna Petrova. Petrova waved.",
+                      [("m1", "Zoe Young", []), ("m2", "Anna Petrova", []), ("m3", "Petrova", ["envoy"])], []),
+        _hand_article(6, 'Zoe said "we build". Anna said "we wait". Madonna said "sing".',
+                      [("m1", "Zoe", ["City Mayor"]), ("m2", "Anna", ["Envoy"]), ("m3", "Madonna", [])],
+                      [("Zoe", "m1"), ("Anna", "m2"), ("Madonna", "m3")]),
+        _hand_article(7, 'Zoe came. The mayor said "more roads".', [("m1", "Zoe", [])], [("The mayor", None)]),
+    ]
+    parts = tmp_path / "parts"
+    _write_shard(parts, 0, articles[:4])
+    _write_shard(parts, 1, articles[4:])
+    run = block_run(parts, buckets=7)  # every name its own bucket
+    words = ("zoe", "adams", "young", "anna", "kovacs", "petrova")
+    assert len({bucket_of(("word", word), run.buckets) for word in words}) == len(words)
+    summary = blocked_entities(run)
+    entities, statements = _blocked_lists(run)
+
+    corpus = Corpus(articles=articles)
+    resolve_corpus(corpus)
+    assert (entities, statements) == (corpus.entities, corpus.statements)
+    assert summary["first_name_joins"] == 2 and summary["order_risks"] == 0
+    speakers = [s["speaker_name"] for s in statements]
+    assert speakers == ["Zoe Adams", "Anna Petrova", "Madonna", "Zoe Adams"]
+    [zoe] = [e for e in entities if e["name"] == "Zoe Adams"]
+    assert zoe["aliases"] == ["Adams", "Zoe"] and zoe["roles"] == ["city mayor", "Mayor"]
+    # A role's first spelling, as in-process: bare ``Anna`` is placed before bare ``Petrova``.
+    assert [e["roles"] for e in entities if e["name"] == "Anna Petrova"] == [["Envoy"]]
+
+
+def test_entities_blocked_counts_the_first_name_joins_it_cannot_order(tmp_path):
+    """In-process, bare ``Anna`` (before ``smith``) joins Anna Smith first, and her extra articles then win
+    the bare ``Smith`` over Bob Smith; blocks choose ``Smith`` without them. The summary owns up to it."""
+    from blocked_support import block_run
+
+    articles = [
+        _hand_article(1, "Anna Smith spoke.", [("m1", "Anna Smith", [])], []),
+        _hand_article(2, "Bob Smith spoke.", [("m1", "Bob Smith", [])], []),
+        _hand_article(3, "Bob Smith left.", [("m1", "Bob Smith", [])], []),
+        _hand_article(4, 'Anna said "yes".', [("m1", "Anna", [])], [("Anna", "m1")]),
+        _hand_article(5, 'Anna said "no".', [("m1", "Anna", [])], [("Anna", "m1")]),
+        _hand_article(6, 'Smith said "maybe".', [("m1", "Smith", [])], [("Smith", "m1")]),
+    ]
+    parts = tmp_path / "parts"
+    _write_shard(parts, 0, articles)
+    run = block_run(parts)
+    summary = blocked_entities(run)
+    _, statements = _blocked_lists(run)
+    assert summary["first_name_joins"] == 1 and summary["order_risks"] == 1
+    assert [s["speaker_name"] for s in statements] == ["Anna Smith", "Anna Smith", "Bob Smith"]
+    corpus = Corpus(articles=articles)
+    resolve_corpus(corpus)
+    assert [s["speaker_name"] for s in corpus.statements] == ["Anna Smith", "Anna Smith", "Anna Smith"]

@@ -204,3 +204,40 @@ def test_events_verbless_fragment_is_handled(nlp):
     times = [t.as_finding() for t in tag_times(doc, "2025-03-14")]
     events = find_events(doc, times)
     assert all(e["date"] == "2025-03-03" for e in events)
+
+
+# -- the timeline in blocks over a parts directory (storyline.blocks) ----------------
+
+
+@pytest.fixture
+def blocked_corpus(blocked_parts):
+    """The blocked test corpus in parts, and the normal run's dossier."""
+    return blocked_parts
+
+
+def blocked_lists(parts, dossier, buckets=3):
+    from blocked_support import block_run, write_upstream
+    from storyline.blocks import OUTPUTS, read_rows
+    from storyline.events import blocked_timeline
+
+    run = block_run(parts, buckets=buckets)
+    write_upstream(run, dossier, ["entities"])
+    summary = blocked_timeline(run)
+    return summary, list(read_rows(run.path(OUTPUTS["times"]))), list(read_rows(run.path(OUTPUTS["events"])))
+
+
+@pytest.mark.parametrize("buckets", [1, 3, 7])
+def test_events_blocked_timeline_equals_in_process_on_the_fixture_corpus(blocked_corpus, buckets):
+    parts, dossier = blocked_corpus
+    summary, times, events = blocked_lists(parts, dossier, buckets)
+    assert times == dossier["times"]
+    assert events == dossier["events"]
+    assert summary["events"] == len(events) > 10 and summary["times"] == len(times)
+    assert any(len(e["mentions"]) > 1 for e in events) and any(e["entities"] for e in events)
+
+
+def test_events_blocked_timeline_equals_in_process_on_the_seeds(seed_parts):
+    parts, dossier = seed_parts
+    _, times, events = blocked_lists(parts, dossier)
+    assert (times, events) == (dossier["times"], dossier["events"])
+    assert events

@@ -140,3 +140,45 @@ def test_executors_run_tasks_reports_a_failed_task_and_runs_the_others():
     outcomes = dict(LocalExecutor(1).run_tasks(Pipeline(["extract"], Options()), halve, [4, 0, 6]))
     assert outcomes[4] == 2 and outcomes[6] == 3
     assert isinstance(outcomes[0], ValueError)
+
+
+def test_executors_dask_blocked_corpus_pass_equals_local_on_seeds(client, seeds_dir, tmp_path):
+    """Parts written and the corpus stages run as block tasks on 2 Dask workers, no store: the local run's dossier."""
+    from storyline.analyze import analyze_parts
+
+    manifest = load_manifest(seeds_dir.parent / "manifest.jsonl")
+    local = analyze([str(seeds_dir)], tmp_path / "local", Options(), manifest=manifest).dossier
+    _, result = analyze_parts([str(seeds_dir)], tmp_path / "dask", Options(), manifest=manifest,
+                              executor=dask_executor(client), blocked=True)
+    assert len(result.dossier["articles"]) == len(local["articles"]) >= 5 and local["claims"]
+    assert result.dossier == local
+
+
+def test_executors_dask_blocked_corpus_pass_equals_local_on_examples(client, example_run, tmp_path):
+    from storyline.analyze import analyze_parts
+
+    options = Options()
+    options.extra["files_per_shard"] = 2
+    manifest = load_manifest(ROOT / "examples" / "manifest.csv")
+    _, result = analyze_parts([str(ROOT / "examples")], tmp_path, options, manifest=manifest,
+                              executor=dask_executor(client), blocked=True)
+    assert result.dossier == dossier_of(example_run)
+
+
+def test_executors_local_held_keeps_its_worker_processes_across_calls():
+    executor = LocalExecutor(2)
+    pipeline = Pipeline([], Options())
+    with executor.held():
+        first = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
+        second = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
+    assert first == second and __import__("os").getpid() not in first
+    again = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
+    assert not again & first  # outside held(), a fresh pool
+
+
+def process_id(pipeline, task):
+    import os
+    import time
+
+    time.sleep(0.05)  # so both workers take tasks
+    return os.getpid()

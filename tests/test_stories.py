@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from scipy.sparse import vstack
 
 from storyline.embed import MemoryCache
 from storyline.pipeline import Options
@@ -60,3 +62,106 @@ def test_stories_id_changes_only_for_the_story_that_changes(stage):
 
 def test_stories_empty_corpus_has_no_stories(stage):
     assert stage.find_stories([]) == []
+
+
+# -- TF-IDF in pieces, and blocked runs over parts (``blocked_stories``) ---------------------
+
+# Fictional texts; the keys say the order the in-process fit reads them in (not the list order).
+TEXTS = [
+    ("k3", "Harlow dockers strike again; the Harlow port authority said talks would resume."),
+    ("k1", "Cracks in the Tessel dam: engineers inspect the dam and lower the reservoir."),
+    ("k4", "Dam, dam, dam. The Tessel reservoir refilled after repairs to the cracked concrete."),
+    ("k2", "A sixteen-year-old won the Korr chess open, beating three grandmasters."),
+    ("k5", "1999 42 --"),  # no terms at all
+]
+
+
+def test_stories_tfidf_from_shard_statistics_equals_tfidf_rows():
+    from storyline.stories import merge_term_statistics, term_statistics, tfidf_rows, tfidf_transform, tfidf_weights
+
+    ordered = sorted(TEXTS)
+    expected, terms = tfidf_rows([text for _, text in ordered])
+    shards = [TEXTS[:2], TEXTS[2:]]
+    counted = [term_statistics([text for _, text in shard], [(key,) for key, _ in shard]) for shard in shards]
+    stats = merge_term_statistics(item for part in counted for item in part.items())
+    weights = tfidf_weights(stats, len(TEXTS))
+    assert list(weights.terms) == list(terms)
+    rows = {key: row for shard in shards
+            for key, row in zip([k for k, _ in shard], tfidf_transform([t for _, t in shard], weights))}
+    got = vstack([rows[key] for key, _ in ordered]).tocsr()
+    # The same numbers, entries in the same order in each row (sums over them then agree to the last bit).
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+
+
+@pytest.fixture
+def fixture_parts(blocked_parts):
+    return blocked_parts
+
+
+def _blocked_stories(run, weights=None) -> tuple[dict, list[dict]]:
+    from storyline.blocks import OUTPUTS, read_rows
+    from storyline.stories import blocked_stories
+
+    summary = blocked_stories(run) if weights is None else blocked_stories(run, weights)
+    return summary, list(read_rows(run.path(OUTPUTS["stories"])))
+
+
+def test_stories_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts):
+    from blocked_support import block_run
+
+    parts, dossier = fixture_parts
+    run = block_run(parts)
+    summary, stories = _blocked_stories(run)
+    assert len(run.shards) > 1 and len(dossier["stories"]) == 4
+    assert stories == dossier["stories"]
+    assert summary["stories"] == 4 and summary["articles"] == 16
+    assert sorted(p.name for p in run.work.iterdir()) == ["stories.jsonl"]  # no scratch left
+
+
+def test_stories_blocked_equals_in_process_with_two_workers(fixture_parts):
+    from blocked_support import block_run
+
+    from storyline.blocks import held
+    from storyline.pipeline import LocalExecutor
+
+    parts, dossier = fixture_parts
+    executor = LocalExecutor(2)
+    with held(executor):
+        _, stories = _blocked_stories(block_run(parts, executor, buckets=5))
+    assert stories == dossier["stories"]
+
+
+def test_stories_blocked_equals_in_process_over_several_components(fixture_parts):
+    """A wider radius cuts the pair graph into components, grouped by separate tasks."""
+    from blocked_support import block_run
+
+    from storyline.parts import read_embeddings, read_shard
+    from storyline.records import Article as Stored
+    from storyline.stories import StoryWeights
+
+    parts, _ = fixture_parts
+    run = block_run(parts, buckets=4)
+    weights = StoryWeights(radius=0.45)
+    summary, stories = _blocked_stories(run, weights)
+    # The in-process stage on the same articles and vectors.
+    cache, everything = MemoryCache(), []
+    for shard in run.shards:
+        cache.put_many(read_embeddings(shard.folder))
+        everything += [a for a in read_shard(shard.folder) if isinstance(a, Stored)]
+    for number, article in enumerate(everything, 1):
+        article.id = f"a{number}"
+    expected = Stories(Options(embedding_cache=cache), weights).find_stories(everything)
+    assert summary["buckets"] > 1 and len(stories) > 2
+    assert stories == expected
+
+
+def test_stories_blocked_with_a_small_block_cap_keeps_every_block_under_it(fixture_parts):
+    from blocked_support import block_run
+
+    parts, dossier = fixture_parts
+    run = block_run(parts)
+    run.options.extra["stories_max_block"] = 5
+    summary, stories = _blocked_stories(run)
+    assert summary["largest_block"] <= 5 < len(dossier["articles"]) and summary["strongest_cut"] is not None
+    assert sorted(a for s in stories for a in s["articles"]) == sorted(a["id"] for a in dossier["articles"])

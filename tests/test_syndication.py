@@ -131,3 +131,84 @@ def test_syndication_signatures_from_the_per_article_stage_give_the_same_groups(
     assert all(a.minhash is not None and len(a.minhash[1]) == 4 * 128 for a in signed)
     # Signatures alone propose the candidates: bodies blanked out of non-copies would not matter.
     assert find_syndicated(signed) == plain != []
+
+
+# -- in blocks over a parts directory (storyline.blocks) ---------------------------
+
+
+@pytest.fixture
+def blocked_corpus(blocked_parts):
+    """The blocked test corpus (with the wire copies) in parts, and the normal run's dossier."""
+    return blocked_parts
+
+
+def blocked_groups(run):
+    from storyline.blocks import OUTPUTS, read_rows
+    from storyline.syndication import blocked_syndication
+
+    summary = blocked_syndication(run)
+    return summary, list(read_rows(run.path(OUTPUTS["syndicated"])))
+
+
+def test_syndication_blocked_equals_in_process_on_the_fixture_corpus(blocked_corpus):
+    from blocked_support import block_run
+
+    parts, dossier = blocked_corpus
+    summary, groups = blocked_groups(block_run(parts))
+    assert groups == dossier["syndicated"]
+    assert len(groups) == 2 and summary["groups"] == 2
+
+
+def test_syndication_blocked_candidates_are_the_pairs_the_in_process_index_proposes(blocked_corpus):
+    from datasketch import MinHashLSH
+
+    from blocked_support import block_run
+    from storyline.parts import read_shard
+    from storyline.syndication import LSH_THRESHOLD, MIN_SHINGLES, NUM_PERM, band_candidates, lean, signature_of
+
+    parts, _ = blocked_corpus
+    run = block_run(parts)
+    articles = [r for shard in run.shards for r in read_shard(shard.folder) if isinstance(r, Article)]
+    lsh, expected = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM), set()
+    for number, article in enumerate(articles, 1):
+        count, hashvalues = article.minhash or signature_of(article.body)
+        if count >= MIN_SHINGLES:
+            expected |= {(other, number) for other in lsh.query(lean(hashvalues))}
+            lsh.insert(number, lean(hashvalues))
+    assert band_candidates(run) == sorted(expected) != []
+
+
+def one_article_shards(parts):
+    """Each wire copy in a shard of its own (the third unsigned, the fifth shard empty), without spaCy;
+    and the articles as the store would number them."""
+    from storyline.parts import ShardTask, process_shard, read_shard
+    from storyline.pipeline import Pipeline
+
+    lines = [line for line in WIRE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines.insert(4, "")
+    for number, line in enumerate(lines):
+        source = parts.parent / f"input{number}.jsonl"
+        source.write_text(line + "\n", encoding="utf-8")
+        stages = ["extract"] if number == 2 else ["extract", "signature"]
+        process_shard(Pipeline(stages, Options()), ShardTask(number, [str(source)], str(parts)))
+    articles = [r for n in range(len(lines)) for r in read_shard(parts / f"shard={n:05d}") if isinstance(r, Article)]
+    for number, article in enumerate(articles, 1):
+        article.id = f"a{number}"
+    return articles
+
+
+def test_syndication_blocked_across_shards_on_two_workers_equals_in_process(tmp_path):
+    from storyline.blocks import BlockRun
+    from storyline.pipeline import LocalExecutor
+
+    articles = one_article_shards(tmp_path / "parts")
+    assert articles[2].minhash is None
+    options = Options()
+    options.extra["syndication_pairs_per_task"] = 2  # several verification tasks, each across shards
+    run = BlockRun(tmp_path / "parts", LocalExecutor(2), options, buckets=3)
+    run.fresh()
+    summary, groups = blocked_groups(run)
+    assert groups == find_syndicated(articles)
+    assert [g["articles"] for g in groups] == [["a1", "a2", "a3", "a4"], ["a5", "a6"]]
+    assert summary["candidates"] >= summary["copies"] == 6 + 1  # every pair within each group
+    assert [shard.articles for shard in run.shards].count(0) == 1

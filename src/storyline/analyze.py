@@ -85,17 +85,51 @@ def analyze_parts(
     executor: Any = None,
     ingest: bool = True,
     on_shard: Callable[[Any, Any], None] | None = None,
+    blocked: bool = False,
 ) -> tuple[Any, RunResult | None]:
     """The cluster-style run: the workers read and analyse whole shards of the inputs and write
-    ``PARTS/shard=NNNNN/*.parquet`` (``storyline.parts``); then, unless ``ingest`` is off, the
-    complete shards go into the store and the corpus stages, dossier and report follow as in ``analyze``."""
+    ``PARTS/shard=NNNNN/*.parquet`` (``storyline.parts``). Then, unless ``ingest`` is off: with
+    ``blocked``, the corpus stages run as block tasks over the parts (``analyze_blocked``);
+    otherwise the complete shards go into the store and the corpus stages, dossier and report
+    follow as in ``analyze``."""
+    from storyline.blocks import held
     from storyline.parts import write_parts
 
     out = Path(out_dir)
     parts = Path(parts_dir) if parts_dir else out / "parts"
     executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
-    run = write_parts(list(expand(sources)), parts, options, executor, manifest, on_shard)
-    return run, (ingest_parts_into_store(parts, out, options, db_path=db_path) if ingest else None)
+    with held(executor):  # one cluster for the shards and the corpus pass
+        run = write_parts(list(expand(sources)), parts, options, executor, manifest, on_shard)
+        if not ingest:
+            return run, None
+        if blocked:
+            return run, analyze_blocked(parts, out, options, executor=executor)
+    return run, ingest_parts_into_store(parts, out, options, db_path=db_path)
+
+
+def analyze_blocked(
+    parts_dir: str | Path, out_dir: str | Path, options: Options, *, executor: Any = None, dossier: bool = True
+) -> RunResult:
+    """``storyline corpus-parts``: the corpus stages as block tasks on the executor over the complete
+    shards (``storyline.blocks``), no store; their lists land in ``PARTS/_corpus/``. With ``dossier``,
+    also ``dossier.json`` and ``report.html`` (which read the whole corpus: for corpora a report can show)."""
+    from storyline.blocks import dossier_from_parts, run_corpus
+    from storyline.parts import complete_shards, read_marker
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
+    complete, incomplete = complete_shards(Path(parts_dir))
+    result = RunResult(incomplete_shards=[folder.name for folder in incomplete])
+    result.added = sum(int(read_marker(folder).get("articles", 0)) for folder in complete)
+    run_corpus(parts_dir, executor, options)
+    if dossier:
+        result.dossier = dossier_from_parts(parts_dir)
+        result.skipped = [Skipped(s["source"], s["reason"]) for s in result.dossier["skipped"]]
+        result.dossier_path = out / "dossier.json"
+        result.dossier_path.write_text(json.dumps(result.dossier, ensure_ascii=False, indent=1), encoding="utf-8")
+        result.report_path = write_report(result.dossier, out / "report.html")
+    return result
 
 
 def ingest_parts_into_store(

@@ -54,6 +54,14 @@ before anything else, so the input order never matters. A claim's id is
 ``"c"`` + a hash of its members' identities (article content hash + offsets),
 so it stays the same across incremental runs while its membership does.
 
+In blocks
+---------
+:func:`blocked_claims` runs the stage over a parts directory
+(``storyline.blocks``) as tasks, and gives exactly what :meth:`Claims.find_claims`
+gives: the corpus mean is summed in fixed point (exact in any order), the
+candidate search is the same, and the grouping is done per connected
+component of the pairs that can link two units, which it never crosses.
+
 Dates: ``first_seen``/``last_seen`` use each statement's ``said_on`` when it
 states a year, else its article's ``published``; they keep the precision
 they have, and sort by what they state (``2025-11`` before ``2025-11-17``).
@@ -67,13 +75,33 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
+import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from storyline.blocks import (
+    BUCKET_PREFIX,
+    OUTPUTS,
+    BlockRun,
+    ShardInfo,
+    bucket_of,
+    components,
+    cut_to_fit,
+    read_bucket,
+    read_pickle,
+    read_rows,
+    shard_file,
+    similar_pairs,
+    unique_pairs,
+    write_pickle,
+    write_rows,
+)
+from storyline.parts import SHARD_PREFIX, read_embeddings
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
 from storyline.syndication import copy_of
@@ -83,6 +111,9 @@ CELL_SIZE = 2000  # target statements per k-means cell
 PROBES = 4  # cells searched per statement
 MAX_NEIGHBOURS = 30  # candidate pairs kept per statement
 CENTRING_PRIOR = 20  # statements' worth of shrinkage of the corpus mean
+# Blocked runs: the most units one task groups (100k took 87 s and 1.7 GB: docs/benchmarks.md);
+# a bigger component is cut (``blocks.cut_to_fit``). ``Options.extra["claims_max_block"]`` overrides.
+MAX_BLOCK_UNITS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +166,7 @@ def neighbour_pairs(
             found_i.append(i)
             found_j.append(j)
             found_cos.append(cos)
-    i, j, cos = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos)
-    low, high = np.minimum(i, j), np.maximum(i, j)
-    order = np.lexsort((high, low))
-    low, high, cos = low[order], high[order], cos[order]
-    first = np.ones(len(low), dtype=bool)
-    first[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])
-    return low[first], high[first], cos[first]
+    return unique_pairs(np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos))
 
 
 def _best_of_block(rows, members, sims, min_cos, max_neighbours):
@@ -195,24 +220,33 @@ def average_linkage(n: int, pairs: Iterable[tuple[int, int, float]], threshold: 
     """
     parent = list(range(n))
     size = [1] * n
+    first = list(range(n))  # each group's smallest member
     links: list[dict[int, float]] = [defaultdict(float) for _ in range(n)]  # sum of (score - floor)
     for i, j, score in pairs:
         links[i][j] += score - floor
         links[j][i] += score - floor
-    heap = [(-(floor + total), i, j) for i in range(n) for j, total in links[i].items() if i < j and floor + total >= threshold]
+
+    def entry(mean: float, a: int, b: int) -> tuple[float, int, int, int, int]:
+        # Ties go to the groups with the smallest members, not to whichever root ``keep`` chose:
+        # the result then depends on the groups alone (``blocked_claims`` relies on it).
+        (fa, a), (fb, b) = sorted(((first[a], a), (first[b], b)))
+        return (-mean, fa, fb, a, b)
+
+    heap = [entry(floor + total, i, j) for i in range(n) for j, total in links[i].items() if i < j and floor + total >= threshold]
     heapq.heapify(heap)
     while heap:
-        negative, a, b = heapq.heappop(heap)
+        negative, _, _, a, b = heapq.heappop(heap)
         if parent[a] != a or parent[b] != b:
             continue
         mean = floor + links[a].get(b, 0.0) / (size[a] * size[b])
         if abs(mean + negative) > 1e-9:  # stale entry: sizes changed since it was pushed
             if mean >= threshold:
-                heapq.heappush(heap, (-mean, a, b))
+                heapq.heappush(heap, entry(mean, a, b))
             continue
-        keep, gone = (a, b) if len(links[a]) >= len(links[b]) else (b, a)
+        keep, gone = (a, b) if len(links[a]) >= len(links[b]) else (b, a)  # merge the smaller dict
         parent[gone] = keep
         size[keep] += size[gone]
+        first[keep] = min(first[keep], first[gone])
         del links[keep][gone]
         for other, total in links[gone].items():
             if other == keep:
@@ -222,7 +256,7 @@ def average_linkage(n: int, pairs: Iterable[tuple[int, int, float]], threshold: 
             links[other][keep] = links[keep][other]
             mean = floor + links[keep][other] / (size[keep] * size[other])
             if mean >= threshold:
-                heapq.heappush(heap, (-mean, min(keep, other), max(keep, other)))
+                heapq.heappush(heap, entry(mean, keep, other))
         links[gone] = {}
     root = list(range(n))
     for i in range(n):
@@ -296,10 +330,33 @@ def centred(vectors: np.ndarray, prior: int = CENTRING_PRIOR) -> np.ndarray:
     corpus of a handful of statements is barely moved (two statements
     centred on their own mean would point in opposite directions).
     """
-    n = len(vectors)
-    if n == 0:
+    if len(vectors) == 0:
         return vectors
-    shifted = vectors - vectors.mean(axis=0) * (n / (n + prior))
+    return centre(vectors, centring_shift(len(vectors), vector_sum(vectors), prior))
+
+
+# The corpus mean is summed in fixed point (integers are added exactly, in any order), so a
+# blocked run that adds per-shard sums gets the very same mean, to the bit, as one process.
+FIXED_POINT = 2.0**32
+
+
+def vector_sum(vectors: np.ndarray) -> list[int]:
+    """The exact sum of ``vectors`` (each value rounded to a multiple of 2**-32), per dimension."""
+    scaled = np.rint(np.asarray(vectors, dtype=np.float64) * FIXED_POINT).astype(np.int64)
+    return [int(x) for x in scaled.sum(axis=0, dtype=np.int64)]
+
+
+def centring_shift(count: int, total: list[int], prior: int = CENTRING_PRIOR) -> np.ndarray:
+    """What :func:`centre` subtracts: the mean of ``count`` vectors summing to ``total``
+    (:func:`vector_sum`), shrunk by ``count / (count + prior)``."""
+    mean = np.array([float(x) for x in total], dtype=np.float64) / FIXED_POINT / count
+    return (mean * (count / (count + prior))).astype(np.float32)
+
+
+def centre(vectors: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``vectors - shift``, each row back to unit length (row by row, so a vector's result does
+    not depend on which others it is centred with)."""
+    shifted = np.asarray(vectors, dtype=np.float32) - shift
     norms = np.linalg.norm(shifted, axis=1, keepdims=True)
     return (shifted / np.maximum(norms, 1e-12)).astype(np.float32)
 
@@ -318,9 +375,8 @@ def unit_text(statement: dict[str, Any], span: tuple[int, int]) -> str:
     return claim_text((statement.get("text") or "")[span[0] - offset : span[1] - offset])
 
 
-def features(
-    statements: list[dict[str, Any]], embedder: Any, use_entities: bool = True, centre: bool = True, clauses: bool = True
-) -> StatementFeatures:
+def statement_units(statements: list[dict[str, Any]], clauses: bool = True) -> tuple[list[int], list[tuple[int, int]], list[str]]:
+    """Each unit's statement (index into ``statements``), span and text, statement by statement."""
     owner, spans, texts = [], [], []
     for index, statement in enumerate(statements):
         for span in units_of(statement) if clauses else units_of(statement)[:1]:
@@ -329,19 +385,34 @@ def features(
                 owner.append(index)
                 spans.append(span)
                 texts.append(text)
+    return owner, spans, texts
+
+
+def features(
+    statements: list[dict[str, Any]], embedder: Any, use_entities: bool = True, centre: bool = True, clauses: bool = True
+) -> StatementFeatures:
+    owner, spans, texts = statement_units(statements, clauses)
     vectors = embedder.embed(texts)
+    return unit_features(statements, owner, spans, texts, centred(vectors) if centre else vectors, use_entities)
+
+
+def unit_features(
+    statements: list[dict[str, Any]], owner: list[int], spans: list[tuple[int, int]], texts: list[str],
+    vectors: np.ndarray, use_entities: bool = True,
+) -> StatementFeatures:
+    """The features of units already embedded (``vectors``, centred or not, one row per unit)."""
     owners = np.asarray(owner, dtype=np.int64)
     whole = np.ones(len(owners), dtype=bool)
     whole[1:] = owners[1:] != owners[:-1]  # each statement's first unit is the whole of it
     return StatementFeatures(
-        vectors=centred(vectors) if centre else vectors,
+        vectors=vectors,
         negated=[negated(t) for t in texts],
         entities=entity_sets(texts) if use_entities else [frozenset()] * len(texts),
         kinds=[statements[o].get("kind") for o in owner],
         speakers=[statements[o].get("speaker") or None for o in owner],
         owner=owners,
         whole=whole,
-        spans=spans,
+        spans=list(spans),
     )
 
 
@@ -376,13 +447,26 @@ def group_units(f: StatementFeatures, w: ClaimWeights, candidates: Any = None) -
     Two units of one statement are never a pair: a statement does not
     repeat itself.
     """
-    i, j, cos = candidates if candidates is not None else neighbour_pairs(f.vectors, w.radius)
+    i, j, _ = candidates if candidates is not None else neighbour_pairs(f.vectors, w.radius)
     apart = f.owner[i] != f.owner[j]
-    i, j, cos = i[apart], j[apart], cos[apart]
-    scores = pair_scores(f, i, j, cos, w)
+    i, j = i[apart], j[apart]
+    scores = pair_scores(f, i, j, pair_cosines(f.vectors, i, j), w)
     pairs = list(zip(i.tolist(), j.tolist(), scores.tolist()))
     groups = average_linkage(len(f.vectors), pairs, w.threshold, floor=0.0)
     return settle(len(f.vectors), pairs, groups, w.threshold) if w.settle else groups
+
+
+def pair_cosines(vectors: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The cosine of each pair ``(i[k], j[k])``, in float64, pair by pair.
+
+    Not the search's values: a matrix product's last bits depend on where a
+    vector sits in the matrix, so two equal vectors would not tie, and a
+    blocked run (other matrices) would break ties differently. A product of
+    two float32 values is exact in float64, and each row sums its own 384.
+    """
+    found = [np.sum(vectors[i[s : s + 8192]].astype(np.float64) * vectors[j[s : s + 8192]], axis=1)
+             for s in range(0, len(i), 8192)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.float64)
 
 
 def settle(n: int, pairs: list[tuple[int, int, float]], groups: list[int], threshold: float, rounds: int = 10) -> list[int]:
@@ -514,33 +598,55 @@ class Claims:
         for statement in corpus.statements:
             statement["claim"] = None
             statement["claims"] = []
-        # A syndicated copy's statements count once, through its original (below).
         copies = copy_of(corpus.syndicated)
-        usable = [s for s in corpus.statements if claim_text(s.get("text") or "") and s.get("article") not in copies]
-        # "Peskov stated that both sides acknowledge that X": X is reported
-        # twice, nested, but said once; it is grouped through the outer one.
-        inner = nested(usable)
-        inside = {id(statement) for statement, _ in inner}
-        usable = [s for s in usable if id(s) not in inside]
+        usable, inner = claim_statements(corpus.statements, copies)
         usable.sort(key=lambda s: statement_identity(s, articles))
         if len(usable) < 2:
             corpus.claims = []
             return
         f = features(usable, self.embedder, use_entities=self.weights.entities != 0)
         groups = group_units(f, self.weights)
-        main, every = statement_claims(f, groups)
-        units_of_group: dict[int, list[int]] = defaultdict(list)
-        for unit, group in enumerate(groups):
-            if group in every[f.owner[unit]]:
-                units_of_group[group].append(unit)
-        claims = {group: describe_claim(usable, f, units, articles) for group, units in units_of_group.items()}
-        for index, statement in enumerate(usable):
-            statement["claims"] = sorted(claims[group]["id"] for group in every[index])
-            statement["claim"] = claims[main[index]]["id"] if main[index] is not None else None
-        ordered = sorted(claims.values(), key=lambda c: (-len(c["statements"]), c["id"]))
+        ordered = sorted(assign_claims(usable, f, groups, articles), key=claim_order)
         carry_nested(inner, ordered)
         carry_copies(corpus.statements, copies, {c["id"]: c for c in ordered}, articles)
         corpus.claims = ordered
+
+
+def claim_statements(
+    statements: list[dict[str, Any]], copies: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The statements to group, and the nested ones with their containers (``nested``).
+
+    A syndicated copy's statements count once, through its original (``carry_copies``).
+    "Peskov stated that both sides acknowledge that X": X is reported twice, nested, but
+    said once; it is grouped through the outer one (``carry_nested``).
+    """
+    usable = [s for s in statements if claim_text(s.get("text") or "") and s.get("article") not in copies]
+    inner = nested(usable)
+    inside = {id(statement) for statement, _ in inner}
+    return [s for s in usable if id(s) not in inside], inner
+
+
+def assign_claims(
+    statements: list[dict[str, Any]], f: StatementFeatures, groups: list[int], articles: dict[str, Article]
+) -> list[dict[str, Any]]:
+    """The claims of the groups that hold two or more statements; sets each statement's
+    ``claim`` and ``claims``."""
+    main, every = statement_claims(f, groups)
+    units_of_group: dict[int, list[int]] = defaultdict(list)
+    for unit, group in enumerate(groups):
+        if group in every[f.owner[unit]]:
+            units_of_group[group].append(unit)
+    claims = {group: describe_claim(statements, f, units, articles) for group, units in units_of_group.items()}
+    for index, statement in enumerate(statements):
+        statement["claims"] = sorted(claims[group]["id"] for group in every[index])
+        statement["claim"] = claims[main[index]]["id"] if main[index] is not None else None
+    return list(claims.values())
+
+
+def claim_order(claim: dict[str, Any]) -> tuple[int, str]:
+    """The dossier's order of claims: most statements first, then by id."""
+    return (-len(claim["statements"]), claim["id"])
 
 
 def nested(statements: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -607,9 +713,11 @@ def describe_claim(
     unique = list({id(s): s for s in members}.values())
     claim_id = stable_id("c", (statement_identity(s, articles) for s in unique))
     vectors = f.vectors[units]
-    # Rounded, so ties go to the first unit: two units score the same in exact arithmetic, and
-    # the last bits of a vector (which depend on where it was embedded) must not pick the label.
-    typical = units[int(np.argmax(np.round(vectors @ vectors.mean(axis=0), 5)))]
+    # Ties go to the first unit: two units score the same in exact arithmetic (always, in a claim
+    # of two), and the last bits of a vector must not pick the label. A tolerance, not rounding:
+    # rounding splits a tie that straddles a rounding boundary.
+    scores = vectors @ vectors.mean(axis=0)
+    typical = units[int(np.flatnonzero(scores >= scores.max() - 1e-6)[0])]
     dated = []
     for s in unique:
         article = articles.get(s.get("article"))
@@ -648,3 +756,291 @@ def _series(dated: list[tuple[str, dict[str, Any], Article | None]]) -> list[dic
             {"period": key, "count": len(items), "by_outlet": dict(sorted(outlets.items())), "by_speaker": dict(sorted(speakers.items()))}
         )
     return series
+
+
+# --- the stage in blocks, over a parts directory ------------------------------------
+
+
+SCRATCH = "claims_work"  # under ``PARTS/_corpus/``
+
+
+def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> dict[str, Any]:
+    """``find_claims`` over a parts directory: ``claims.jsonl`` and each statement's claims.
+
+    Exact, not approximate: average linkage and ``settle`` only ever join two
+    units along a pair that can score the threshold (``_linking_cosine``), so
+    the grouping splits over the connected components of those pairs; inside
+    one, only the *relative* order of its units matters (ties go to the lower
+    index, or to the group with the smaller first member). So each component is
+    grouped on its own by one task, its units sorted as ``find_claims`` sorts
+    the corpus, and gives the very claims the one-process stage gives.
+
+    1. Per shard: the statements grouped (``claim_statements``), their units and
+       vectors (the shard's ``embeddings.parquet``), and the vectors' exact
+       fixed-point sum (``vector_sum``) for the corpus mean; kept in ``claims_work/units/``.
+    2. Candidate pairs over the centred vectors (``blocks.similar_pairs``) and
+       the components of those that can link; a statement's units share one.
+    3. Per component (a scatter by label): ``group_units``, ``assign_claims``
+       and ``carry_nested``, as in process.
+    4. Copies (``carry_copies``): a scatter by (original article, claim text)
+       meets each copy's statement with its original's.
+
+    What the driver holds: per shard two counts and 384 sums; per unit its
+    statement number and component label (16 bytes); per candidate pair two
+    ids and its cosine (20 bytes); per claim its record. No statement and no text.
+    What one task holds: a shard's statements, or one bucket of components (the
+    largest component is in the summary: a corpus where most statements chain
+    into one component would put most of them in one task).
+    """
+    started = _clear(run, f"{SCRATCH}/units")
+    found = run.each_shard(_shard_units, started, run.path(OUTPUTS["statements"]), run.path(OUTPUTS["syndicated"]))
+    units = np.array([f["units"] for f in found], dtype=np.int64)
+    statements = np.array([f["statements"] for f in found], dtype=np.int64)
+    unit_first = np.concatenate([[0], np.cumsum(units)[:-1]]).astype(np.int64)
+    statement_first = np.concatenate([[0], np.cumsum(statements)[:-1]]).astype(np.int64)
+    first = {shard.number: int(unit_first[k]) for k, shard in enumerate(run.shards)}
+    total_units = int(units.sum())
+    claims: list[dict[str, Any]] = []
+    summary = {"units": total_units, "pairs": 0, "largest_component": 0}
+    _clear(run, OUTPUTS["statement_claims"])
+    if int(statements.sum()) >= 2 and total_units:
+        total = [sum(column) for column in zip(*(f["sum"] for f in found if f["units"]))]
+        shift = centring_shift(total_units, total)
+        i, j, cos = similar_pairs(run, f"{SCRATCH}/similar", _centred_units, weights.radius, MAX_NEIGHBOURS, started, first, shift)
+        owner = np.concatenate([np.asarray(f["owner"], dtype=np.int64) + statement_first[k] for k, f in enumerate(found)])
+        summary["pairs"] = len(i)
+        apart = owner[i] != owner[j]  # a statement does not repeat itself
+        i, j, cos = i[apart], j[apart], cos[apart]
+        labels = _component_labels(total_units, owner, i, j, cos >= _linking_cosine(weights))
+        summary["largest_component"] = int(np.bincount(labels[labels >= 0]).max(initial=0))
+        cap = int(run.options.extra.get("claims_max_block", MAX_BLOCK_UNITS))
+        same = np.flatnonzero(owner[1:] == owner[:-1])  # a statement's units stay in one piece
+        labels, summary["strongest_cut"] = cut_to_fit(labels, i, j, cos, _linking_cosine(weights), cap, (same, same + 1))
+        inside = (labels[i] == labels[j]) & (labels[i] >= 0)  # a pair between two components decides nothing
+        i, j, cos = i[inside], j[inside], cos[inside]
+        # One task holds a whole block: a component, or a piece of one cut to fit ``cap``.
+        summary["largest_block"] = int(np.bincount(labels[labels >= 0]).max(initial=0))
+        shared = _share_pairs(run, labels, i, j)
+        copy_buckets = run.scatter(f"{SCRATCH}/copies", _copy_rows, started)
+        buckets = run.scatter(f"{SCRATCH}/components", _component_rows, started, first, shift, shared["labels"])
+        for part in run.gather(buckets, _component_claims, shared, weights, run.path(SCRATCH, "copies"), run.buckets,
+                               run.path(OUTPUTS["statement_claims"])):
+            claims.extend(part)
+        by_id = {c["id"]: c for c in claims}
+        for gained in run.gather(copy_buckets, _carry_copy_claims, run.path(OUTPUTS["statement_claims"])):
+            for claim_id, articles, outlets in gained:
+                by_id[claim_id]["articles"] = sorted({*by_id[claim_id]["articles"], *articles})
+                by_id[claim_id]["outlets"] = sorted({*by_id[claim_id]["outlets"], *outlets} - {None})
+    summary["claims"] = write_rows(run.path(OUTPUTS["claims"]), sorted(claims, key=claim_order))
+    return summary
+
+
+def _clear(run: BlockRun, name: str) -> Path:
+    folder = run.path(name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _article_facts(shard: ShardInfo) -> dict[str, Article]:
+    """What ``describe_claim`` and ``statement_identity`` read of each article: content hash,
+    publication date, outlet (by store id)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(shard.folder / "articles.parquet", columns=["id", "content_hash", "published", "outlet"])
+    return {
+        (key := shard.article_id(row["id"])): Article(source="", input_hash="", content_hash=row["content_hash"], body="",
+                                                      outlet=row["outlet"], published=row["published"], id=key)
+        for row in table.to_pylist()
+    }
+
+
+def _shard_units(shard: ShardInfo, folder: Path, statements_folder: Path, syndicated: Path) -> dict[str, Any]:
+    """Step 1 on a shard's worker: its statements to group, units and vectors, kept for the next steps."""
+    from storyline.embed import cache_key
+
+    statements = list(read_rows(statements_folder / shard_file(shard)))
+    articles = _article_facts(shard)
+    every_copy = copy_of(list(read_rows(syndicated)))
+    copies = {a: original for a, original in every_copy.items() if a in articles}  # this shard's copies
+    originals = {original for original in every_copy.values() if original in articles}  # and originals
+    for position, statement in enumerate(statements):
+        statement["_position"] = position  # store order, for ties
+    usable, inner = claim_statements(statements, copies)
+    usable.sort(key=lambda s: (statement_identity(s, articles), s["_position"]))
+    owner, spans, texts = statement_units(usable)
+    known = read_embeddings(shard.folder)
+    missing = sorted({text for text in texts if cache_key(text) not in known})
+    if missing:  # a shard written before the ``embed`` stage: embed here, one text at a time, as ``embed`` does
+        from storyline.embed import Embedder, torch_threads
+
+        with torch_threads(1):
+            known.update(Embedder(None, batch_size=1).vectors(missing))
+    vectors = np.stack([np.asarray(known[cache_key(t)], dtype=np.float32) for t in texts]) if texts else np.zeros((0, 1), np.float32)
+    nested_in: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    index = {id(s): n for n, s in enumerate(usable)}
+    for statement, container in inner:
+        nested_in[index[id(container)]].append(statement)
+    write_pickle(folder / f"{shard.number:05d}.pkl", {
+        "statements": usable, "owner": owner, "spans": spans, "texts": texts, "vectors": vectors,
+        "nested": dict(nested_in), "articles": articles, "originals": originals,
+        "copies": [s for s in statements if s.get("article") in copies], "copy_of": copies,
+    })
+    return {"units": len(texts), "statements": len(usable), "owner": np.asarray(owner, dtype=np.int64),
+            "sum": vector_sum(vectors) if texts else []}
+
+
+def _centred_units(shard: ShardInfo, folder: Path, first: dict[int, int], shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2 on a shard's worker: global unit ids and centred vectors, for ``similar_pairs``."""
+    kept = read_pickle(folder / f"{shard.number:05d}.pkl")
+    count = len(kept["texts"])
+    return np.arange(first[shard.number], first[shard.number] + count, dtype=np.int64), centre(kept["vectors"], shift)
+
+
+def _linking_cosine(weights: ClaimWeights) -> float:
+    """The cosine below which a pair cannot join two units.
+
+    Average linkage merges two groups only when their mean score clears the
+    threshold, so (pairs outside the graph scoring 0) only when one pair
+    between them does; ``settle`` moves a unit only to a group it averages
+    the threshold with, so only along such a pair too. Groups therefore never
+    cross the components of the pairs that can score the threshold, and a pair
+    between two of those components changes nothing: it is dropped, and the
+    components are much smaller than those of every candidate pair.
+    """
+    if weights.threshold <= 0:
+        return float("-inf")
+    bonus = abs(weights.negation) + abs(weights.entities) + abs(weights.cue) + abs(weights.speaker)
+    return weights.threshold - bonus - 1e-6  # the margin: a mean's rounding must not matter
+
+
+def _component_labels(n: int, owner: np.ndarray, i: np.ndarray, j: np.ndarray, linking: np.ndarray) -> np.ndarray:
+    """A component label per unit over the pairs that can link (``_linking_cosine``), -1 where the
+    component holds no such pair (no claim there). The units of one statement always share one:
+    a statement's main claim is decided over all its units."""
+    same = np.flatnonzero(owner[1:] == owner[:-1])
+    labels = components(n, np.concatenate([i[linking], same]), np.concatenate([j[linking], same + 1])).astype(np.int64)
+    live = np.zeros(int(labels.max()) + 1 if n else 0, dtype=bool)
+    live[labels[i[linking]]] = True
+    return np.where(live[labels], labels, -1)
+
+
+def _share_pairs(run: BlockRun, labels: np.ndarray, i: np.ndarray, j: np.ndarray) -> dict[str, Path]:
+    """The labels and the candidate pairs by component, for the component tasks to read (memory-mapped;
+    ``group_units`` scores each pair from the vectors itself)."""
+    order = np.argsort(labels[i], kind="stable")
+    return {
+        "labels": run.share(f"{SCRATCH}/labels", labels),
+        "pair_labels": run.share(f"{SCRATCH}/pair_labels", labels[i][order]),
+        "i": run.share(f"{SCRATCH}/pair_i", i[order]),
+        "j": run.share(f"{SCRATCH}/pair_j", j[order]),
+    }
+
+
+def _component_rows(shard: ShardInfo, folder: Path, first: dict[int, int], shift: np.ndarray, labels_path: Path):
+    """Step 3's scatter: each statement whose units are in a live component, keyed by its label."""
+    kept = read_pickle(folder / f"{shard.number:05d}.pkl")
+    labels = np.load(labels_path, mmap_mode="r")
+    start = first[shard.number]
+    vectors = centre(kept["vectors"], shift)
+    units_by_statement: dict[int, list[int]] = defaultdict(list)
+    for unit, owner in enumerate(kept["owner"]):
+        units_by_statement[owner].append(unit)
+    for index, statement in enumerate(kept["statements"]):
+        units = units_by_statement.get(index, [])
+        if not units or labels[start + units[0]] < 0:
+            continue
+        article = kept["articles"].get(statement.get("article"))
+        yield int(labels[start + units[0]]), {
+            "order": (statement_identity(statement, kept["articles"]), shard.number, statement["_position"]),
+            "statement": statement,
+            "article": article,
+            "original": statement.get("article") in kept["originals"],
+            "nested": kept["nested"].get(index, []),
+            "units": [(start + u, kept["spans"][u], kept["texts"][u], vectors[u]) for u in units],
+            "shard": shard.number,
+        }
+
+
+def _component_claims(
+    bucket: Path, shared: dict[str, Path], weights: ClaimWeights, copies_folder: Path, buckets: int, out: Path
+) -> list[dict[str, Any]]:
+    """Step 3 on a worker: every component of a bucket grouped as ``find_claims`` groups the corpus.
+    Writes the statements' claims; sends statements of syndicated originals on to the copies step."""
+    pair_labels = np.load(shared["pair_labels"], mmap_mode="r")
+    pair_i, pair_j = np.load(shared["i"], mmap_mode="r"), np.load(shared["j"], mmap_mode="r")
+    claims, assigned, originals = [], [], []
+    for label, rows in read_bucket(bucket).items():
+        rows.sort(key=lambda r: r["order"])
+        statements = [r["statement"] for r in rows]
+        articles = {r["statement"]["article"]: r["article"] for r in rows if r["article"] is not None}
+        units = [(n, *unit) for n, r in enumerate(rows) for unit in r["units"]]
+        ids = np.array([u[1] for u in units], dtype=np.int64)
+        f = unit_features(statements, [u[0] for u in units], [tuple(u[2]) for u in units], [u[3] for u in units],
+                          np.stack([u[4] for u in units]), use_entities=weights.entities != 0)
+        low, high = np.searchsorted(pair_labels, label, "left"), np.searchsorted(pair_labels, label, "right")
+        groups = group_units(f, weights, _local_pairs(ids, pair_i[low:high], pair_j[low:high]))
+        found = assign_claims(statements, f, groups, articles)
+        inner = [(statement, r["statement"]) for r in rows for statement in r["nested"]]
+        carry_nested(inner, found)
+        claims.extend(found)
+        for r in rows:
+            for statement in [r["statement"], *r["nested"]]:
+                if statement.get("claims"):
+                    assigned.append({"id": statement["id"], "claim": statement["claim"], "claims": statement["claims"]})
+                    if r["original"]:
+                        key = (statement["article"], claim_text(statement.get("text") or ""))
+                        originals.append((key, ("original", (r["shard"], statement["_position"]), statement["claim"],
+                                                statement["claims"])))
+    number = bucket.name.rsplit("=", 1)[1]
+    write_rows(out / f"components-{number}.jsonl", assigned)
+    _scatter_from(copies_folder, buckets, f"component-{number}", originals)
+    return claims
+
+
+def _local_pairs(ids: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A component's candidate pairs in its own unit numbers, sorted as ``neighbour_pairs`` sorts them
+    (``group_units`` computes their cosines: no values)."""
+    order = np.argsort(ids, kind="stable")
+    a, b = order[np.searchsorted(ids[order], i)], order[np.searchsorted(ids[order], j)]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    sort = np.lexsort((high, low))
+    return low[sort].astype(np.int64), high[sort].astype(np.int64), np.zeros(len(sort), dtype=np.float32)
+
+
+def _copy_rows(shard: ShardInfo, folder: Path) -> Iterator[tuple[tuple[str, str], tuple]]:
+    """Step 4's scatter, the copy side: each statement of a syndicated copy, keyed by
+    (its original's article, its claim text)."""
+    kept = read_pickle(folder / f"{shard.number:05d}.pkl")
+    for statement in kept["copies"]:
+        article = statement["article"]
+        outlet = kept["articles"][article].outlet if article in kept["articles"] else None
+        yield (kept["copy_of"][article], claim_text(statement.get("text") or "")), ("copy", statement["id"], article, outlet)
+
+
+def _scatter_from(folder: Path, buckets: int, name: str, pairs: list[tuple[Any, Any]]) -> None:
+    """Like ``BlockRun.scatter``, from a gather task: ``pairs`` into ``folder/bucket=B/shard=<name>.pkl``."""
+    grouped: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
+    for key, row in pairs:
+        grouped[bucket_of(key, buckets)].append((key, row))
+    for bucket, rows in grouped.items():
+        write_pickle(folder / f"{BUCKET_PREFIX}{bucket:05d}" / f"{SHARD_PREFIX}{name}.pkl", rows)
+
+
+def _carry_copy_claims(bucket: Path, out: Path) -> list[tuple[str, list[str], list[str | None]]]:
+    """Step 4 on a worker: each copy's statement takes the claims of its original's statement with
+    the same claim text (the last such in store order, as ``carry_copies``); returns what each claim gains."""
+    gained: dict[str, tuple[set[str], set[str | None]]] = defaultdict(lambda: (set(), set()))
+    assigned = []
+    for rows in read_bucket(bucket).values():
+        originals = [r for r in rows if r[0] == "original"]
+        if not originals:
+            continue
+        _, _, claim, claims = max(originals, key=lambda r: r[1])
+        for _, statement_id, article, outlet in (r for r in rows if r[0] == "copy"):
+            assigned.append({"id": statement_id, "claim": claim, "claims": list(claims)})
+            for claim_id in claims:
+                gained[claim_id][0].add(article)
+                gained[claim_id][1].add(outlet)
+    write_rows(out / f"copies-{bucket.name.rsplit('=', 1)[1]}.jsonl", assigned)
+    return [(claim_id, sorted(articles), list(outlets)) for claim_id, (articles, outlets) in gained.items()]

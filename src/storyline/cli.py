@@ -81,6 +81,10 @@ def analyze(
     files_per_shard: Annotated[
         int, typer.Option(help="With --parts: ordinary input files per shard (WARC, Parquet, JSONL, feeds are a shard each).")
     ] = 64,
+    blocked: Annotated[
+        bool, typer.Option("--blocked", help="With --parts: run the corpus stages as block tasks on the executor over "
+                           "the parts (as 'corpus-parts'), instead of ingesting them into the store.")
+    ] = False,
 ) -> None:
     """Analyse articles into OUT/dossier.json and OUT/report.html, growing the store."""
     from storyline.analyze import analyze as run_analyze
@@ -108,11 +112,13 @@ def analyze(
         from storyline.fetch import FetchOptions
 
         options.extra["fetch"] = FetchOptions(allow_private=allow_private, max_bytes=max_bytes)
-    if parts_only and parts is None:
-        raise typer.BadParameter("only with --parts DIR", param_hint="--parts-only")
+    for flag, given in (("--parts-only", parts_only), ("--blocked", blocked)):
+        if given and parts is None:
+            raise typer.BadParameter("only with --parts DIR", param_hint=flag)
     if parts is not None:
         options.extra["files_per_shard"] = max(1, files_per_shard)
-        _analyze_parts(inputs, out, options, parts, db=db, manifest=loaded_manifest, ingest=not parts_only, quiet=quiet)
+        _analyze_parts(inputs, out, options, parts, db=db, manifest=loaded_manifest, ingest=not parts_only,
+                       blocked=blocked, quiet=quiet)
         return
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -146,7 +152,7 @@ def analyze(
 
 
 def _analyze_parts(inputs: list[str], out: Path, options: object, parts: Path, *, db: Optional[Path],
-                   manifest: object, ingest: bool, quiet: bool) -> None:
+                   manifest: object, ingest: bool, blocked: bool, quiet: bool) -> None:
     from storyline.analyze import analyze_parts
 
     def shard_done(task: object, outcome: object) -> None:
@@ -157,7 +163,7 @@ def _analyze_parts(inputs: list[str], out: Path, options: object, parts: Path, *
                 f"{outcome['skipped']} skipped, {outcome['seconds']:.1f} s")  # type: ignore[index]
 
     run, result = analyze_parts(inputs, out, options, parts, db_path=db, manifest=manifest, ingest=ingest,  # type: ignore[arg-type]
-                                on_shard=shard_done)
+                                on_shard=shard_done, blocked=blocked)
     say(f"storyline: {run.shards} shards in {parts}: {len(run.written)} written, {run.already_done} already complete, "
         f"{len(run.failed)} failed")
     if result is not None:
@@ -188,6 +194,36 @@ def ingest_parts(
     if not parts.is_dir():
         raise typer.BadParameter(f"no parts folder at {parts}", param_hint="PARTS")
     _say_ingested(ingest_parts_into_store(parts, out, Options(), db_path=db))
+
+
+@app.command("corpus-parts")
+def corpus_parts(
+    parts: Annotated[Path, typer.Argument(help="A parts folder written by 'analyze --parts' (shard=NNNNN/ folders).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for dossier.json and report.html.")] = Path("out"),
+    workers: Annotated[int, typer.Option(help="Worker processes (local) or cluster size (dask, without --scheduler).")] = 1,
+    executor: Annotated[str, typer.Option(help="local (processes on this machine) or dask (a Dask cluster).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
+    dossier: Annotated[
+        bool, typer.Option("--dossier/--no-dossier", help="Also write dossier.json and report.html (reads the whole corpus).")
+    ] = True,
+) -> None:
+    """Corpus stages (entities, timeline, syndication, claims, stories) as block tasks over the complete shards
+    of a parts folder, no store: the lists land in PARTS/_corpus/*.jsonl."""
+    from storyline.analyze import analyze_blocked
+    from storyline.pipeline import Options
+
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("one of local, dask", param_hint="--executor")
+    if scheduler and executor != "dask":
+        raise typer.BadParameter("only with --executor dask", param_hint="--scheduler")
+    if not parts.is_dir():
+        raise typer.BadParameter(f"no parts folder at {parts}", param_hint="PARTS")
+    options = Options(workers=workers, executor=executor, scheduler=scheduler)
+    result = analyze_blocked(parts, out, options, dossier=dossier)
+    for name in result.incomplete_shards:
+        say(f"storyline: {name} has no _SUCCESS (killed or failed): left out; rerun 'analyze --parts' to complete it")
+    say(f"storyline: corpus stages over {result.added} articles in {parts}; lists in {parts / '_corpus'}"
+        + (f"; dossier: {result.dossier_path}  report: {result.report_path}" if dossier else ""))
 
 
 @app.command()

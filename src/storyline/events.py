@@ -11,16 +11,21 @@ verb and object, and the named participants as spans.
 Across the corpus (stage ``timeline``): mentions whose dates are compatible,
 whose participants overlap and whose wording is alike are one event, however
 many times and places it is reported. Ids follow the chronological order, so
-they do not depend on the order the articles came in.
+they do not depend on the order the articles came in. ``blocked_timeline``
+does the same over a parts directory, one (month, day) block at a time.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+from storyline.blocks import OUTPUTS, BlockRun, ShardInfo, read_bucket, read_rows, shard_file, write_rows
 from storyline.parse import doc_of
+from storyline.parts import read_shard
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
 from storyline.times import Partial, calendar_date, parse_value
@@ -329,28 +334,30 @@ class EntityIndex:
         return self.exact.get(folded) or self.last.get(folded.split()[-1] if folded else "")
 
 
+def time_row(article: Article, time: dict[str, Any]) -> dict[str, Any]:
+    """A time finding as the dossier's ``times`` list gives it."""
+    start, end = time["start"], time["end"]
+    return {"article": article.id, "start": start, "end": end, "text": article.body[start:end], "value": time["value"], "type": time["type"]}
+
+
+def mention_of(article: Article, event: dict[str, Any]) -> dict[str, Any]:
+    """An article's event finding as ``group_mentions`` compares it."""
+    names = [article.body[p["start"] : p["end"]] for p in event.get("participants") or []]
+    return {
+        **event,
+        "article": article.id,
+        "text": article.body[event["start"] : event["end"]],
+        "names": names,
+        "keys": name_keys(names),
+        "words": words_of(event["summary"]),
+    }
+
+
 def merge_timeline(corpus: Corpus) -> None:
     """Fill ``corpus.times`` and ``corpus.events`` from the articles' findings."""
     articles = sorted(corpus.articles, key=article_order)
-    corpus.times = [
-        {"article": a.id, "start": t["start"], "end": t["end"], "text": a.body[t["start"] : t["end"]], "value": t["value"], "type": t["type"]}
-        for a in articles
-        for t in a.findings.get("times") or []
-    ]
-    mentions = []
-    for article in articles:
-        for event in article.findings.get("events") or []:
-            names = [article.body[p["start"] : p["end"]] for p in event.get("participants") or []]
-            mentions.append(
-                {
-                    **event,
-                    "article": article.id,
-                    "text": article.body[event["start"] : event["end"]],
-                    "names": names,
-                    "keys": name_keys(names),
-                    "words": words_of(event["summary"]),
-                }
-            )
+    corpus.times = [time_row(a, t) for a in articles for t in a.findings.get("times") or []]
+    mentions = [mention_of(a, event) for a in articles for event in a.findings.get("events") or []]
     groups = group_mentions(mentions)
     index = EntityIndex(corpus.entities)
     events = [event_of(group, index) for group in groups]
@@ -372,8 +379,7 @@ def group_mentions(mentions: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
 
     buckets: dict[tuple[int | None, int | None], list[int]] = {}
     for i, mention in enumerate(mentions):
-        date = parse_value(mention["date"]) or Partial()
-        buckets.setdefault((date.month, date.day), []).append(i)
+        buckets.setdefault(day_of(mention), []).append(i)
     for members in buckets.values():
         for x, i in enumerate(members):
             for j in members[x + 1 :]:
@@ -383,6 +389,12 @@ def group_mentions(mentions: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
     for i, mention in enumerate(mentions):
         groups.setdefault(find(i), []).append(mention)
     return list(groups.values())
+
+
+def day_of(mention: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(month, day): only mentions with the same one can be one event (``dates_compatible``)."""
+    date = parse_value(mention["date"]) or Partial()
+    return date.month, date.day
 
 
 def event_of(group: list[dict[str, Any]], index: EntityIndex) -> dict[str, Any]:
@@ -418,3 +430,70 @@ class Timeline:
             if isinstance(record, Corpus):
                 merge_timeline(record)
             yield record
+
+
+# ---------------------------------------------------------------------------
+# Across the corpus, in blocks (``storyline.blocks``): no process holds every mention.
+
+
+def blocked_timeline(run: BlockRun) -> dict[str, Any]:
+    """``merge_timeline`` over a parts directory: ``times/`` per shard and ``events.jsonl``.
+
+    Mentions are scattered by their (month, day): ``group_mentions`` only ever
+    compares mentions within one such block, so each block is merged on its
+    own, in the in-process mention order (scatter keeps shard order, then
+    article and finding order). Each bucket's reducer writes its events sorted
+    by ``(chronological_key, first mention's place)`` (the tie-break the
+    in-process stable sort applies); the ids then come from one k-way merge of
+    those sorted files. The driver holds only file paths and counts; the merge
+    task holds one event per bucket.
+    """
+    buckets = run.scatter("timeline_mentions", _shard_timeline, run.path(OUTPUTS["times"]))
+    sorted_files = run.gather(buckets, _merge_bucket_events, run.path(OUTPUTS["entities"]), run.path("timeline_events"))
+    (events,) = run.each(_number_events, [sorted_files], run.path(OUTPUTS["events"]))
+    times = sum(_line_count(path) for path in run.path(OUTPUTS["times"]).glob("*.jsonl"))
+    return {"times": times, "events": events, "buckets": len(buckets)}
+
+
+def _line_count(path: Path) -> int:
+    with path.open(encoding="utf-8") as handle:
+        return sum(1 for _ in handle)
+
+
+def _shard_timeline(shard: ShardInfo, times_dir: Path) -> Iterator[tuple[Any, Any]]:
+    """One shard: write its ``times`` rows; yield its event mentions keyed by (month, day).
+
+    Both come from one read of the shard. Each row is ``(place, mention)``,
+    ``place`` = (article number, finding index): the mention's position in
+    the in-process list, to break ties between events as that order does.
+    """
+    articles = [record for record in read_shard(shard.folder) if isinstance(record, Article)]
+    for local, article in enumerate(articles):
+        article.id = shard.article_id(f"{shard.number:05d}:{local}")
+    write_rows(times_dir / shard_file(shard), (time_row(a, t) for a in articles for t in a.findings.get("times") or []))
+    for article in articles:
+        number = article_order(article)[0]
+        for n, event in enumerate(article.findings.get("events") or []):
+            mention = mention_of(article, event)
+            yield day_of(mention), ((number, n), mention)
+
+
+def _merge_bucket_events(bucket: Path, entities_path: Path, out_dir: Path) -> Path:
+    """One bucket: each (month, day) block merged into events, written sorted by their id order."""
+    index = EntityIndex(list(read_rows(entities_path)))
+    events = []
+    for rows in read_bucket(bucket).values():
+        place = {id(mention): where for where, mention in rows}  # groups hold these very dicts
+        for group in group_mentions([mention for _, mention in rows]):
+            event = event_of(group, index)
+            events.append({"order": [*chronological_key(event), *place[id(group[0])]], "event": event})
+    events.sort(key=lambda row: row["order"])
+    path = out_dir / f"{bucket.name}.jsonl"
+    write_rows(path, events)
+    return path
+
+
+def _number_events(sorted_files: list[Path], out: Path) -> int:
+    """Ids v1.. in one pass over the buckets' sorted files (a k-way merge); returns the event count."""
+    merged = heapq.merge(*(read_rows(path) for path in sorted_files), key=lambda row: row["order"])
+    return write_rows(out, ({**row["event"], "id": f"v{number}"} for number, row in enumerate(merged, 1)))

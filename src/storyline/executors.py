@@ -63,6 +63,20 @@ class DaskExecutor:
             yield from self._tasks_on(client, pipeline, function, tasks)
 
     @contextmanager
+    def held(self) -> Iterator[DaskExecutor]:
+        """One client (and cluster, when this executor starts one) for every call inside; the blocked
+        corpus pass makes many, and a LocalCluster takes seconds to start."""
+        if self.client is not None:
+            yield self
+            return
+        with self._connected() as client:
+            self.client = client
+            try:
+                yield self
+            finally:
+                self.client = None
+
+    @contextmanager
     def _connected(self) -> Iterator[Any]:
         """A client: the caller's, one on the scheduler given, or one on a LocalCluster started here."""
         if self.client is not None:

@@ -178,11 +178,11 @@ def shard_key(sources: list[str], options: Options, manifest: Manifest | None) -
 
 def is_complete(folder: Path, key: str | None = None) -> bool:
     """The shard was written whole (and, given a key, from the same inputs)."""
-    marker = _marker(folder)
+    marker = read_marker(folder)
     return bool(marker) and (key is None or marker.get("key") == key)
 
 
-def _marker(folder: Path) -> dict[str, Any]:
+def read_marker(folder: Path) -> dict[str, Any]:
     try:
         return json.loads((folder / SUCCESS).read_text(encoding="utf-8"))
     except (OSError, ValueError):

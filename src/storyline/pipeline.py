@@ -13,6 +13,7 @@ import importlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, Protocol
@@ -131,6 +132,18 @@ class LocalExecutor:
     def __init__(self, workers: int = 1, batch_size: int = 16) -> None:
         self.workers = max(1, workers)
         self.batch_size = batch_size
+        self._pools: dict[str, Any] | None = None  # kept while ``held``
+
+    @contextmanager
+    def held(self) -> Iterator[LocalExecutor]:
+        """Keep the worker processes of ``run_tasks`` across calls (the blocked corpus pass makes many)."""
+        self._pools = {}
+        try:
+            yield self
+        finally:
+            pools, self._pools = self._pools, None
+            for pool in pools.values():
+                pool.terminate()
 
     def run(self, pipeline: Pipeline, records: Iterable[Any]) -> Iterator[Any]:
         if self.workers == 1:
@@ -151,11 +164,23 @@ class LocalExecutor:
             for task in tasks:
                 yield task, _outcome(function, pipeline, task)
             return
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(self.workers, initializer=_start_worker, initargs=pipeline.portable()) as pool:
+        with self._pool(pipeline) as pool:
             numbered = pool.imap_unordered(_run_task, [(n, function, task) for n, task in enumerate(tasks)])
             for n, outcome in numbered:
                 yield tasks[n], outcome
+
+    @contextmanager
+    def _pool(self, pipeline: Pipeline) -> Iterator[Any]:
+        """A pool of workers with ``pipeline`` built: a new one, or the one ``held`` keeps for it."""
+        context = multiprocessing.get_context("spawn")
+        if self._pools is None:
+            with context.Pool(self.workers, initializer=_start_worker, initargs=pipeline.portable()) as pool:
+                yield pool
+            return
+        key = repr(pipeline.portable())
+        if key not in self._pools:
+            self._pools[key] = context.Pool(self.workers, initializer=_start_worker, initargs=pipeline.portable())
+        yield self._pools[key]
 
 
 _WORKER_PIPELINE: Pipeline | None = None

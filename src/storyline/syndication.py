@@ -18,19 +18,24 @@ The MinHash signature of each body (the costly, linear part) is computed by
 the per-article stage ``signature``, in the workers, and stored with the
 article (``Article.minhash``: 512 bytes); this corpus stage only indexes the
 signatures and checks the few candidate pairs exactly. Articles stored
-before that stage existed are signed here.
+before that stage existed are signed here. ``blocked_syndication`` finds
+the same groups over a parts directory: the index is split by its bands.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from storyline.blocks import OUTPUTS, BlockRun, ShardInfo, read_bucket, write_rows
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
 
@@ -175,3 +180,139 @@ def find_syndicated(articles: list[Article]) -> list[dict[str, Any]]:
     groups = groups_of([a.id for a in stored], copy_pairs({a.id: a.body for a in stored}, signatures))
     described = [describe_group([by_id[key] for key in group], position) for group in groups]
     return sorted(described, key=lambda g: position[g["original"]])
+
+
+# -- in blocks, over a parts directory (``storyline.blocks``) ----------------------
+
+PAIRS_PER_TASK = 2000  # candidate pairs one verification task checks (``Options.extra["syndication_pairs_per_task"]``)
+
+
+def blocked_syndication(run: BlockRun) -> dict[str, Any]:
+    """``find_syndicated`` over a parts directory, written to ``syndicated.jsonl``.
+
+    The LSH index is cut along its own bands: every shard scatters each
+    signed article's bands, keyed by (band number, band bytes), so a bucket
+    task sees everyone sharing a band and emits those pairs: the very pairs
+    ``MinHashLSH.query`` proposes in process. Verification tasks then check
+    the candidates exactly, each reading only the bodies of its own pairs.
+
+    What the driver holds, all small: the candidate and confirmed pairs as
+    pairs of article numbers (copies are rare, and the in-process stage checks
+    the same pairs one by one); the numbers of the articles in a group; and
+    for those members only, published date, outlet and content hash.
+    """
+    candidates = band_candidates(run)
+    tasks = _verification_tasks(run, candidates)
+    confirmed = [pair for found in run.each(_confirm_pairs, tasks, run.shards) for pair in found]
+    numbers = sorted({n for pair in confirmed for n in pair})
+    groups = groups_of([f"a{n}" for n in numbers], [(f"a{a}", f"a{b}") for a, b in confirmed])
+    members = {int(key[1:]) for group in groups for key in group}
+    by_id = {a.id: a for found in run.each_shard(_member_facts, members) for a in found}
+    position = {key: int(key[1:]) for key in by_id}  # a{n} is the n-th article of the store
+    described = [describe_group([by_id[key] for key in group], position) for group in groups]
+    written = write_rows(run.path(OUTPUTS["syndicated"]), sorted(described, key=lambda g: position[g["original"]]))
+    return {"candidates": len(candidates), "copies": len(confirmed), "groups": written}
+
+
+def band_candidates(run: BlockRun) -> list[tuple[int, int]]:
+    """Pairs of article numbers (lower first) that share an LSH band: ``copy_pairs``' candidates."""
+    buckets = run.scatter("syndication_bands", _article_bands)
+    return sorted({pair for found in run.gather(buckets, _band_pairs) for pair in found})
+
+
+def lsh_bands() -> list[tuple[int, int]]:
+    """The bands (hash value ranges) ``copy_pairs``' index uses: datasketch's choice for our threshold."""
+    return list(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
+
+
+def _article_bands(shard: ShardInfo) -> Iterator[tuple[tuple[int, bytes], int]]:
+    """Each signed article's bands, as ``copy_pairs`` would index it (too-short bodies are left out)."""
+    bands = lsh_bands()
+    for number, (count, hashvalues) in _signatures(shard).items():
+        if count < MIN_SHINGLES:
+            continue
+        values = np.frombuffer(hashvalues, dtype=HASH_DTYPE)
+        for band, (start, end) in enumerate(bands):
+            yield (band, values[start:end].tobytes()), number
+
+
+def _signatures(shard: ShardInfo) -> dict[int, tuple[int, bytes]]:
+    """Article number -> signature, in store order; articles stored unsigned are signed here."""
+    import pyarrow.parquet as pq
+
+    numbers = [_number(shard, local) for local in _read_articles(shard, ["id"])["id"]]
+    stored = pq.read_table(shard.folder / "signatures.parquet").to_pylist()
+    signed = {_number(shard, row["article"]): (row["shingles"], row["minhash"]) for row in stored}
+    unsigned = [n for n in numbers if n not in signed]
+    if unsigned:
+        signed.update((n, signature_of(body)) for n, body in _bodies(set(unsigned), [shard]).items())
+    return {n: signed[n] for n in numbers}
+
+
+def _number(shard: ShardInfo, local_id: str) -> int:
+    return int(shard.article_id(local_id)[1:])
+
+
+def _local_id(shard: ShardInfo, number: int) -> str:
+    return f"{shard.number:05d}:{number - shard.first - 1}"
+
+
+def _read_articles(shard: ShardInfo, columns: list[str], numbers: Iterable[int] | None = None) -> dict[str, list[Any]]:
+    """Some columns of a shard's ``articles.parquet`` (only the rows of ``numbers``, if given), by column."""
+    import pyarrow.parquet as pq
+
+    filters = None if numbers is None else [("id", "in", [_local_id(shard, n) for n in numbers])]
+    return pq.read_table(shard.folder / "articles.parquet", columns=columns, filters=filters).to_pydict()
+
+
+def _band_pairs(bucket: Path) -> list[tuple[int, int]]:
+    """Pairs of article numbers (lower first) that share a band."""
+    pairs = set()
+    for numbers in read_bucket(bucket).values():
+        pairs.update(combinations(sorted(set(numbers)), 2))
+    return sorted(pairs)
+
+
+def _verification_tasks(run: BlockRun, candidates: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Candidates in chunks, pairs of the same two shards together, so a task reads few shards."""
+    shard_of = _shard_finder(run.shards)
+    ordered = sorted(candidates, key=lambda pair: (shard_of(pair[0]).number, shard_of(pair[1]).number, pair))
+    size = int(run.options.extra.get("syndication_pairs_per_task", PAIRS_PER_TASK))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _shard_finder(shards: list[ShardInfo]) -> Callable[[int], ShardInfo]:
+    firsts = [shard.first for shard in shards]
+    return lambda number: shards[bisect_right(firsts, number - 1) - 1]
+
+
+def _confirm_pairs(pairs: list[tuple[int, int]], shards: list[ShardInfo]) -> list[tuple[int, int]]:
+    """The candidate pairs whose bodies are copies (``is_copy`` on their shingle sets)."""
+    sets = {number: shingles(body) for number, body in _bodies({n for pair in pairs for n in pair}, shards).items()}
+    return [(a, b) for a, b in pairs if is_copy(sets[a], sets[b])]
+
+
+def _bodies(numbers: set[int], shards: list[ShardInfo]) -> dict[int, str]:
+    """The bodies of these articles only, read from their shards."""
+    shard_of = _shard_finder(shards)
+    wanted: dict[ShardInfo, list[int]] = {}
+    for number in sorted(numbers):
+        wanted.setdefault(shard_of(number), []).append(number)
+    bodies = {}
+    for shard, members in wanted.items():
+        found = _read_articles(shard, ["id", "body"], members)
+        bodies.update((_number(shard, local), body) for local, body in zip(found["id"], found["body"], strict=True))
+    return bodies
+
+
+def _member_facts(shard: ShardInfo, members: set[int]) -> list[Article]:
+    """The group members of one shard, with only what ``describe_group`` reads (no body)."""
+    mine = [n for n in members if shard.first < n <= shard.first + shard.articles]
+    if not mine:
+        return []
+    found = _read_articles(shard, ["id", "content_hash", "outlet", "published"], mine)
+    return [
+        Article(source="", input_hash="", content_hash=hash_, body="", outlet=outlet, published=published,
+                id=shard.article_id(local))
+        for local, hash_, outlet, published in zip(found["id"], found["content_hash"], found["outlet"], found["published"], strict=True)
+    ]

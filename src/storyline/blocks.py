@@ -1,0 +1,506 @@
+"""Corpus stages in blocks, for cluster runs over a parts directory (``storyline.parts``).
+
+The in-process corpus stages (``analyze._finish``) read the whole store
+into one ``Corpus``. Here no process holds the corpus: each corpus stage is
+split into tasks the executor runs on its workers, and the driver keeps only
+what is small (counts per shard, keys to sort, integer pairs to join).
+
+The moves, each a method of :class:`BlockRun`:
+
+- ``each_shard``: a function over every complete shard, on its worker (map);
+- ``scatter``: each shard's worker emits ``(block key, row)`` pairs, written
+  to ``_corpus/<name>/bucket=B/shard=NNNNN.pkl``; a block key always lands
+  in the same bucket, so one task later sees the whole block (shuffle);
+- ``gather``: a function over every bucket of a scatter, on the workers
+  (reduce); ``read_bucket`` gives it its blocks in shard order.
+
+Outputs are JSON Lines under ``PARTS/_corpus/`` (one file per shard or per
+bucket); :func:`read_rows` reads a list back in file order. Ids follow the
+store an ``ingest-parts`` of the same shards would build: article ``a{n}``
+numbers articles in shard order, so the lists equal a normal run's.
+
+Scratch files are pickles because they carry NumPy vectors and tuples; they
+are written and read only by this module, in this run's own work folder,
+never from input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from storyline.parts import SHARD_PREFIX, complete_shards, read_marker
+from storyline.pipeline import Options, Pipeline
+
+WORK = "_corpus"
+BUCKET_PREFIX = "bucket="
+
+
+class BlockError(RuntimeError):
+    """A block task failed; the message names the task."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShardInfo:
+    """A complete shard as a task sees it."""
+
+    folder: Path
+    number: int
+    first: int  # how many articles the shards before this one hold
+    articles: int
+
+    def article_id(self, local_id: str) -> str:
+        """The store id of a shard-local article id (``00003:17``), as ``ingest-parts`` would give it."""
+        return f"a{self.first + int(local_id.rsplit(':', 1)[1]) + 1}"
+
+
+def bucket_of(key: Any, buckets: int) -> int:
+    """A stable bucket for a block key (Python's ``hash`` differs between processes)."""
+    digest = hashlib.blake2b(repr(key).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % buckets
+
+
+class BlockRun:
+    """One corpus pass over the complete shards of ``parts_dir``."""
+
+    def __init__(self, parts_dir: str | Path, executor: Any, options: Options, buckets: int | None = None) -> None:
+        self.parts = Path(parts_dir).resolve()
+        self.work = self.parts / WORK
+        self.executor = executor
+        self.options = options
+        self.buckets = buckets or max(4, 4 * int(getattr(executor, "workers", 1)))
+        complete, _ = complete_shards(self.parts)
+        self.shards: list[ShardInfo] = []
+        first = 0
+        for folder in complete:
+            count = int(read_marker(folder).get("articles", 0))
+            number = int(folder.name[len(SHARD_PREFIX):])
+            self.shards.append(ShardInfo(folder, number, first, count))
+            first += count
+        self.articles = first
+        # Corpus tasks need no per-article stages; workers build an empty pipeline.
+        self.pipeline = Pipeline([], replace(options, embedding_cache=None))
+
+    def fresh(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+
+    def path(self, *names: str) -> Path:
+        return self.work.joinpath(*names)
+
+    # -- running tasks ------------------------------------------------------
+
+    def each(self, function: Callable[..., Any], tasks: list[Any], *args: Any) -> list[Any]:
+        """``function(task, *args)`` for every task on the workers; results in task order."""
+        calls = [_Call(n, function, task, args) for n, task in enumerate(tasks)]
+        results: list[Any] = [None] * len(calls)
+        for call, outcome in self.executor.run_tasks(self.pipeline, _run_call, calls):
+            if isinstance(outcome, BaseException):
+                raise BlockError(f"{function.__module__}.{function.__name__} on {call.task!r}: "
+                                 f"{type(outcome).__name__}: {outcome}") from outcome
+            results[call.number] = outcome
+        return results
+
+    def each_shard(self, function: Callable[..., Any], *args: Any) -> list[Any]:
+        """``function(shard, *args)`` for every complete shard; results in shard order."""
+        return self.each(function, self.shards, *args)
+
+    def scatter(self, name: str, function: Callable[..., Iterable[tuple[Any, Any]]], *args: Any) -> list[Path]:
+        """Shuffle: ``function(shard, *args)`` yields ``(block key, row)`` on each shard's worker; the
+        rows land in ``_corpus/<name>/bucket=B/``. Returns the bucket folders that received rows."""
+        folder = self.path(name)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        self.each_shard(_scatter_shard, folder, self.buckets, function, args)
+        return sorted(p for p in folder.glob(f"{BUCKET_PREFIX}*") if p.is_dir())
+
+    def gather(self, buckets: list[Path], function: Callable[..., Any], *args: Any) -> list[Any]:
+        """Reduce: ``function(bucket folder, *args)`` for every bucket; results in bucket order."""
+        return self.each(function, buckets, *args)
+
+    def share(self, name: str, array: Any) -> Path:
+        """An array every task may read (``np.load(path, mmap_mode="r")``) without it travelling with each task."""
+        import numpy as np
+
+        path = self.path(f"{name}.npy")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, array)
+        return path
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    number: int
+    function: Callable[..., Any]
+    task: Any
+    args: tuple[Any, ...]
+
+
+def _run_call(pipeline: Pipeline, call: _Call) -> Any:
+    return call.function(call.task, *call.args)
+
+
+def _scatter_shard(shard: ShardInfo, folder: Path, buckets: int, function: Callable[..., Any], args: tuple) -> int:
+    grouped: dict[int, list[tuple[Any, Any]]] = {}
+    for key, row in function(shard, *args):
+        grouped.setdefault(bucket_of(key, buckets), []).append((key, row))
+    for bucket, pairs in grouped.items():
+        target = folder / f"{BUCKET_PREFIX}{bucket:05d}"
+        target.mkdir(parents=True, exist_ok=True)
+        write_pickle(target / f"{SHARD_PREFIX}{shard.number:05d}.pkl", pairs)
+    return sum(len(pairs) for pairs in grouped.values())
+
+
+def read_bucket(folder: Path) -> dict[Any, list[Any]]:
+    """A bucket's blocks: rows by block key, in shard order, then the order each shard emitted them."""
+    blocks: dict[Any, list[Any]] = {}
+    for path in sorted(folder.glob(f"{SHARD_PREFIX}*.pkl")):
+        for key, row in read_pickle(path):
+            blocks.setdefault(key, []).append(row)
+    return blocks
+
+
+# -- similar vectors across shards ------------------------------------------------
+
+
+def similar_pairs(
+    run: BlockRun, name: str, vectors_of: Callable[..., tuple[Any, Any]], min_cos: float, max_neighbours: int,
+    *args: Any,
+) -> tuple[Any, Any, Any]:
+    """``claims.neighbour_pairs`` over vectors that stay with their shards.
+
+    ``vectors_of(shard, *args)`` runs on each shard's worker and returns
+    ``(global ids, unit vectors)``. Below ``claims.EXACT_LIMIT`` vectors in
+    all, each shard's vectors are compared with every vector (exact, as
+    in-process); above, an inverted file: k-means on a sample in the driver,
+    each vector scattered to its nearest cells, one search per cell on the
+    workers. The driver holds the pairs found: ``(i, j, cos)`` with ``i < j``.
+    """
+    import numpy as np
+
+    from storyline.claims import EXACT_LIMIT
+
+    folder = run.path(name, "vectors")
+    shutil.rmtree(folder, ignore_errors=True)
+    counts = run.each_shard(_save_vectors, folder, vectors_of, args)
+    total = sum(counts)
+    if total < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    files = [folder / f"{SHARD_PREFIX}{s.number:05d}.npz" for s, count in zip(run.shards, counts) if count]
+    if total <= EXACT_LIMIT:
+        found = run.each(_search_against_all, files, files, min_cos, max_neighbours)
+    else:
+        centroids = _cell_centroids(run, files, total)
+        buckets = run.scatter(f"{name}/cells", _to_cells, folder, centroids)
+        found = run.gather(buckets, _search_cells, min_cos, max_neighbours)
+    return unique_pairs(*(np.concatenate(part) for part in zip(*found)))
+
+
+def unique_pairs(i: Any, j: Any, cos: Any) -> tuple[Any, Any, Any]:
+    """Each pair once, as ``(low, high, cos)`` sorted by ``(low, high)``."""
+    import numpy as np
+
+    low, high = np.minimum(i, j), np.maximum(i, j)
+    order = np.lexsort((high, low))
+    low, high, cos = low[order], high[order], cos[order]
+    first = np.ones(len(low), dtype=bool)
+    first[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])
+    return low[first], high[first], cos[first]
+
+
+def components(n: int, i: Any, j: Any) -> Any:
+    """A label per id 0..n-1: ids joined by pairs share it (labels in order of their smallest id)."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def cut_to_fit(
+    labels: Any, i: Any, j: Any, cos: Any, cut: float, cap: int, together: tuple[Any, Any] | None = None,
+) -> tuple[Any, float | None]:
+    """Components of more than ``cap`` items split into pieces that fit one task.
+
+    Grouping by average linkage splits exactly over the components of the
+    pairs that can link, but real text chains: on 1,000 PolNeAR articles 99%
+    of the claim units form one such component (``docs/benchmarks.md``), and
+    one task would hold them all. A component over ``cap`` is rebuilt by
+    single linkage with a size limit: its pairs (cosine >= ``cut``) strongest
+    first, two pieces joined only while the result holds at most ``cap``
+    items (a Kruskal forest with a cap); the pairs ``together`` (the units of
+    one statement) are joined first, whatever the cap. So each item stays
+    with its closest partners and only the weakest bridges are cut. This is
+    the blocked stages' one approximation: a merge across a cut bridge is
+    lost. Returns the labels (-1 stays -1) and the strongest cosine left
+    between two pieces (None when nothing was too big).
+    """
+    import numpy as np
+
+    if cap <= 0 or not (labels >= 0).any():
+        return labels, None
+    sizes = np.bincount(labels[labels >= 0])
+    big = (labels >= 0) & (sizes[np.maximum(labels, 0)] > cap)
+    if not big.any():
+        return labels, None
+    inside = big[i] & (labels[i] == labels[j]) & (cos >= cut)
+    order = np.lexsort((j[inside], i[inside], -cos[inside]))  # strongest first; ties by ids
+    a, b, value = i[inside][order], j[inside][order], cos[inside][order]
+    parent = np.arange(len(labels))
+    size = np.ones(len(labels), dtype=np.int64)
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(x: int, y: int, limit: float) -> bool:
+        rx, ry = root(x), root(y)
+        if rx == ry:
+            return True
+        if size[rx] + size[ry] > limit:
+            return False
+        parent[ry], size[rx] = rx, size[rx] + size[ry]
+        return True
+
+    if together is not None:
+        for x, y in zip(together[0][big[together[0]]].tolist(), together[1][big[together[0]]].tolist()):
+            join(x, y, float("inf"))
+    strongest_cut = None
+    for x, y, c in zip(a.tolist(), b.tolist(), value.tolist()):
+        if not join(x, y, cap) and strongest_cut is None:
+            strongest_cut = round(float(c), 6)
+    roots = np.array([root(x) for x in range(len(labels))])
+    return np.where(big, roots + int(labels.max()) + 1, labels), strongest_cut
+
+
+def _save_vectors(shard: ShardInfo, folder: Path, vectors_of: Callable[..., Any], args: tuple) -> int:
+    import numpy as np
+
+    ids, vectors = vectors_of(shard, *args)
+    if len(ids):
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{SHARD_PREFIX}{shard.number:05d}.npz"
+        np.savez(path, ids=np.asarray(ids, dtype=np.int64), vectors=np.asarray(vectors, dtype=np.float32))
+    return len(ids)
+
+
+def _load_vectors(path: Path) -> tuple[Any, Any]:
+    import numpy as np
+
+    with np.load(path) as data:
+        return data["ids"], data["vectors"]
+
+
+def _search(queries: Any, query_vectors: Any, members: Any, member_vectors: Any, min_cos: float, best: int) -> tuple:
+    import numpy as np
+
+    from storyline.claims import _best_of_block
+
+    found = [_best_of_block(queries[s : s + 1024], members, query_vectors[s : s + 1024] @ member_vectors.T, min_cos, best)
+             for s in range(0, len(queries), 1024)]
+    return tuple(np.concatenate(part) for part in zip(*found))
+
+
+def _search_against_all(path: Path, files: list[Path], min_cos: float, best: int) -> tuple:
+    """One shard's vectors against every vector, members in id order (as in-process)."""
+    import numpy as np
+
+    loaded = [_load_vectors(f) for f in files]
+    ids = np.concatenate([i for i, _ in loaded])
+    vectors = np.concatenate([v for _, v in loaded])
+    order = np.argsort(ids, kind="stable")
+    queries, query_vectors = _load_vectors(path)
+    return _search(queries, query_vectors, ids[order], vectors[order], min_cos, best)
+
+
+def _cell_centroids(run: BlockRun, files: list[Path], total: int) -> Any:
+    """k-means cells for the inverted file, fitted in the driver on a sample (~40 vectors per cell)."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+
+    from storyline.claims import CELL_SIZE
+
+    cells = max(2, total // CELL_SIZE)
+    step = max(1, total // (cells * 40))
+    sample = np.concatenate([_load_vectors(f)[1][::step] for f in files])
+    model = KMeans(n_clusters=cells, n_init=1, max_iter=25, random_state=0).fit(sample)
+    return model.cluster_centers_.astype(np.float32)
+
+
+def _to_cells(shard: ShardInfo, folder: Path, centroids: Any) -> Iterator[tuple[int, tuple[int, Any, bool]]]:
+    """Each vector to its nearest ``PROBES`` cells: a member of the nearest, a query of all."""
+    import numpy as np
+
+    from storyline.claims import PROBES
+
+    path = folder / f"{SHARD_PREFIX}{shard.number:05d}.npz"
+    if not path.exists():
+        return
+    ids, vectors = _load_vectors(path)
+    probes = min(PROBES, len(centroids))
+    nearest = np.argsort(-(vectors @ centroids.T), axis=1, kind="stable")[:, :probes]
+    for row, cells in enumerate(nearest.tolist()):
+        for rank, cell in enumerate(cells):
+            yield cell, (int(ids[row]), vectors[row], rank == 0)
+
+
+def _search_cells(bucket: Path, min_cos: float, best: int) -> tuple:
+    import numpy as np
+
+    found = []
+    for rows in read_bucket(bucket).values():
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        vectors = np.stack([r[1] for r in rows])
+        home = np.array([r[2] for r in rows], dtype=bool)
+        order = np.argsort(ids[home], kind="stable")
+        found.append(_search(ids, vectors, ids[home][order], vectors[home][order], min_cos, best))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    return tuple(np.concatenate(part) for part in zip(*found))
+
+
+# -- files ---------------------------------------------------------------------
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.replace(path)
+
+
+def read_pickle(path: Path) -> Any:
+    with path.open("rb") as handle:
+        return pickle.load(handle)  # noqa: S301 - our own scratch file (see the module docstring)
+
+
+def write_rows(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    """JSON Lines, written then renamed into place; returns the row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    count = 0
+    with temporary.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    temporary.replace(path)
+    return count
+
+
+def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of one JSON Lines file, or of every ``*.jsonl`` in a folder in name order."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path] if path.exists() else []
+    for file in files:
+        with file.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+
+# -- the corpus pass -------------------------------------------------------------
+
+# Where each corpus list lands under ``PARTS/_corpus/`` (a file, or a folder of ``*.jsonl`` read in
+# name order). ``statement_claims`` holds ``{"id", "claim", "claims"}`` for each statement in a claim;
+# ``read_corpus`` applies it to ``statements``.
+OUTPUTS = {
+    "entities": "entities.jsonl",
+    "statements": "statements",
+    "times": "times",
+    "events": "events.jsonl",
+    "syndicated": "syndicated.jsonl",
+    "claims": "claims.jsonl",
+    "statement_claims": "statement_claims",
+    "stories": "stories.jsonl",
+}
+
+
+def shard_file(shard: ShardInfo) -> str:
+    """The name of a per-shard output file."""
+    return f"{SHARD_PREFIX}{shard.number:05d}.jsonl"
+
+
+def run_corpus(parts_dir: str | Path, executor: Any, options: Options, buckets: int | None = None) -> dict[str, Any]:
+    """Every corpus stage, in ``CORPUS_STAGES`` order, as block tasks on ``executor``.
+
+    Each stage module provides ``blocked_<stage>(run) -> summary``; it reads
+    the parts and what earlier stages wrote under ``_corpus/`` and writes its
+    own list there. Returns the summaries by stage.
+    """
+    import importlib
+
+    from storyline.pipeline import CORPUS_STAGES, STAGE_MODULES
+
+    run = BlockRun(parts_dir, executor, options, buckets)
+    run.fresh()
+    summaries: dict[str, Any] = {}
+    with held(executor):
+        for name in CORPUS_STAGES:
+            module = importlib.import_module(f"storyline.{STAGE_MODULES.get(name, name)}")
+            summaries[name] = getattr(module, f"blocked_{name}")(run)
+    _remove_scratch(run)
+    return summaries
+
+
+def _remove_scratch(run: BlockRun) -> None:
+    """Keep only the lists (``OUTPUTS``): the stages' shuffles and vectors are scratch."""
+    kept = set(OUTPUTS.values())
+    for entry in run.work.iterdir():
+        if entry.name not in kept:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def held(executor: Any) -> Any:
+    """The executor's ``held()`` context (workers kept across calls), or nothing to hold."""
+    from contextlib import nullcontext
+
+    return executor.held() if hasattr(executor, "held") else nullcontext(executor)
+
+
+def read_corpus(parts_dir: str | Path) -> dict[str, list[dict[str, Any]]]:
+    """The corpus lists a pass wrote, in the dossier's shape (for small corpora and tests: it reads everything)."""
+    work = Path(parts_dir).resolve() / WORK
+    lists = {name: list(read_rows(work / where)) for name, where in OUTPUTS.items() if name != "statement_claims"}
+    assigned = {row["id"]: row for row in read_rows(work / OUTPUTS["statement_claims"])}
+    for statement in lists["statements"]:
+        found = assigned.get(statement["id"])
+        statement["claim"], statement["claims"] = (found["claim"], found["claims"]) if found else (None, [])
+    return lists
+
+
+def dossier_from_parts(parts_dir: str | Path) -> dict[str, Any]:
+    """The whole dossier of a blocked pass: articles and skipped inputs from the parts, the corpus lists
+    from ``_corpus/``. It reads everything, so it is for corpora a report can show; at cluster scale
+    the parts and ``_corpus/`` lists are the output (query them with pyarrow or DuckDB)."""
+    from storyline.dossier import SCHEMA_ID
+    from storyline.parts import read_shard
+    from storyline.records import Skipped
+    from storyline.store import dossier_article
+    from storyline.syndication import copy_of
+
+    lists = read_corpus(parts_dir)
+    originals = copy_of(lists["syndicated"])
+    articles, skipped = [], {}
+    for folder in complete_shards(Path(parts_dir).resolve())[0]:
+        for record in read_shard(folder):
+            if isinstance(record, Skipped):
+                skipped[record.source] = record.reason
+                continue
+            record.id = f"a{len(articles) + 1}"
+            articles.append({**dossier_article(record), "copy_of": originals.get(record.id)})
+    return {
+        "schema": SCHEMA_ID,
+        "articles": articles,
+        "skipped": [{"source": source, "reason": skipped[source]} for source in sorted(skipped)],
+        **{name: lists[name] for name in ("entities", "statements", "times", "events", "claims", "stories", "syndicated")},
+    }
