@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale clean
+.PHONY: setup demo test bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-claims-scale: setup
 
 bench-scale: setup
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_corpus_blocks.py
+
+bench-corpus-blocks: setup
+	$(BIN)/python bench/bench_corpus_blocks.py
 
 clean:
 	rm -rf $(VENV) out
