@@ -170,8 +170,10 @@ def test_executors_local_held_keeps_its_worker_processes_across_calls():
     pipeline = Pipeline([], Options())
     with executor.held():
         first = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
-        second = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
-    assert first == second and __import__("os").getpid() not in first
+        with executor.held():  # as analyze_parts --blocked holds it around run_corpus, which holds it too
+            second = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
+        third = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
+    assert first == second == third and __import__("os").getpid() not in first
     again = {pid for _, pid in executor.run_tasks(pipeline, process_id, list(range(6)))}
     assert not again & first  # outside held(), a fresh pool
 

@@ -136,7 +136,11 @@ class LocalExecutor:
 
     @contextmanager
     def held(self) -> Iterator[LocalExecutor]:
-        """Keep the worker processes of ``run_tasks`` across calls (the blocked corpus pass makes many)."""
+        """Keep the worker processes of ``run_tasks`` across calls (the blocked corpus pass makes many).
+        Re-entrant: an inner ``held`` uses the outer one's pools."""
+        if self._pools is not None:
+            yield self
+            return
         self._pools = {}
         try:
             yield self
