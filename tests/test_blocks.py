@@ -138,7 +138,29 @@ def test_blocks_pass_gives_the_normal_dossier_on_the_fixture_corpus(fixture_corp
     from storyline.blocks import OUTPUTS
 
     left = {entry.name for entry in (parts / "_corpus").iterdir()}
-    assert left <= set(OUTPUTS.values()) and "claims.jsonl" in left  # the lists stay, the scratch goes
+    assert left <= {*OUTPUTS.values(), "_done"} and "claims.jsonl" in left  # the lists stay, the scratch goes
+
+
+def test_blocks_rerun_redoes_only_the_stages_not_done(blocked_parts, tmp_path):
+    from blocked_support import parts_options
+
+    from storyline.analyze import analyze_blocked
+    from storyline.blocks import run_corpus
+
+    parts, normal = blocked_parts
+    work = parts / "_corpus"
+    run_corpus(parts, LocalExecutor(1), parts_options())
+    before = {name: (work / name).stat().st_mtime_ns for name in ("entities.jsonl", "events.jsonl", "claims.jsonl")}
+    (work / "_done" / "claims").unlink()  # as if the pass was killed during claims
+    (work / "claims.jsonl").write_text("not json\n", encoding="utf-8")  # and left a broken list
+    result = analyze_blocked(parts, tmp_path, parts_options(), executor=LocalExecutor(1))
+    assert (work / "entities.jsonl").stat().st_mtime_ns == before["entities.jsonl"]  # not redone
+    assert (work / "events.jsonl").stat().st_mtime_ns == before["events.jsonl"]
+    assert result.dossier == normal  # claims and stories redone
+    options = parts_options()
+    options.extra["claims_max_block"] = 50_000  # a result-changing option: a new key, the whole pass again
+    run_corpus(parts, LocalExecutor(1), options)
+    assert (work / "entities.jsonl").stat().st_mtime_ns != before["entities.jsonl"]
 
 
 def test_blocks_pass_in_two_worker_processes_gives_the_same_dossier(fixture_corpus, tmp_path):

@@ -87,6 +87,13 @@ class BlockRun:
         # Corpus tasks need no per-article stages; workers build an empty pipeline.
         self.pipeline = Pipeline([], replace(options, embedding_cache=None))
 
+    def key(self) -> str:
+        """What the pass's results depend on: the complete shards as their ``_SUCCESS`` describe them,
+        and the options that change results (the block caps)."""
+        shards = [[s.folder.name, read_marker(s.folder).get("key"), s.articles] for s in self.shards]
+        caps = {name: self.options.extra.get(name) for name in ("claims_max_block", "stories_max_block")}
+        return hashlib.sha256(json.dumps([shards, caps], sort_keys=True).encode("utf-8")).hexdigest()
+
     def fresh(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
@@ -435,26 +442,75 @@ def run_corpus(parts_dir: str | Path, executor: Any, options: Options, buckets: 
 
     Each stage module provides ``blocked_<stage>(run) -> summary``; it reads
     the parts and what earlier stages wrote under ``_corpus/`` and writes its
-    own list there. Returns the summaries by stage.
+    own lists there. Returns the summaries by stage.
+
+    Resumable: a finished stage leaves ``_corpus/_done/<stage>`` holding the
+    pass's key (the complete shards and their ``_SUCCESS`` keys, and the
+    options that change results). A rerun with the same key skips the stages
+    already done, so a pass killed in ``claims`` redoes claims and stories only;
+    a new key (a shard added or rewritten) redoes the whole pass.
     """
     import importlib
 
     from storyline.pipeline import CORPUS_STAGES, STAGE_MODULES
 
     run = BlockRun(parts_dir, executor, options, buckets)
-    run.fresh()
+    key = run.key()
     summaries: dict[str, Any] = {}
+    redoing = False
     with held(executor):
-        for name in CORPUS_STAGES:
+        for position, name in enumerate(CORPUS_STAGES):
+            marker = run.path(DONE, name)
+            if not redoing and _done_key(marker) == key:
+                summaries[name] = json.loads(marker.read_text(encoding="utf-8"))["summary"]
+                continue
+            if not redoing:  # from here on every list is stale
+                _forget(run, CORPUS_STAGES[position:], whole=position == 0)
+                redoing = True
             module = importlib.import_module(f"storyline.{STAGE_MODULES.get(name, name)}")
             summaries[name] = getattr(module, f"blocked_{name}")(run)
+            _write_done(marker, key, summaries[name])
     _remove_scratch(run)
     return summaries
 
 
+# Which lists each stage writes (``OUTPUTS`` keys), so a resumed pass removes exactly the stale ones.
+STAGE_OUTPUTS = {
+    "entities": ["entities", "statements"], "timeline": ["times", "events"], "syndication": ["syndicated"],
+    "claims": ["claims", "statement_claims"], "stories": ["stories"],
+}
+DONE = "_done"
+
+
+def _done_key(marker: Path) -> str | None:
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("key")
+    except (OSError, ValueError):
+        return None
+
+
+def _write_done(marker: Path, key: str, summary: Any) -> None:
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    temporary = marker.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"key": key, "summary": summary}, default=str), encoding="utf-8")
+    temporary.replace(marker)
+
+
+def _forget(run: BlockRun, stages: list[str], whole: bool) -> None:
+    """Remove what ``stages`` wrote (and their markers); ``whole``: start from an empty ``_corpus/``."""
+    if whole:
+        run.fresh()
+        return
+    for stage in stages:
+        run.path(DONE, stage).unlink(missing_ok=True)
+        for name in STAGE_OUTPUTS.get(stage, []):
+            target = run.path(OUTPUTS[name])
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+
+
 def _remove_scratch(run: BlockRun) -> None:
-    """Keep only the lists (``OUTPUTS``): the stages' shuffles and vectors are scratch."""
-    kept = set(OUTPUTS.values())
+    """Keep only the lists (``OUTPUTS``) and the stage markers: the shuffles and vectors are scratch."""
+    kept = {*OUTPUTS.values(), DONE}
     for entry in run.work.iterdir():
         if entry.name not in kept:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
