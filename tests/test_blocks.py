@@ -80,6 +80,28 @@ def test_blocks_similar_pairs_inverted_file_finds_the_close_pairs(tmp_path, monk
     assert len(found & exact) / len(exact) >= 0.8  # cells searched with probes keep most close pairs
 
 
+@pytest.mark.parametrize("exact_limit", [10_000, 10])  # compared with everything; an inverted file of cells
+def test_blocks_pair_files_keep_the_pairs_and_give_the_driver_forests_with_the_same_components(
+        tmp_path, monkeypatch, exact_limit):
+    from storyline.blocks import similar_pair_files, unique_pairs
+
+    monkeypatch.setattr(claims, "EXACT_LIMIT", exact_limit)
+    monkeypatch.setattr(claims, "CELL_SIZE", 40)
+    run = BlockRun(fake_parts(tmp_path), LocalExecutor(1), Options())
+    run.fresh()
+    files, (fi, fj, fcos), found = similar_pair_files(run, "units", shard_vectors, 0.3, 30, 0.6)
+    stored = [np.load(f) for f in files]
+    i, j, cos = unique_pairs(*(np.concatenate([s[k] for s in stored]) for k in ("i", "j", "cos")))
+    expected = similar_pairs(run, "again", shard_vectors, 0.3, 30)
+    assert found >= len(i) > len(fi) > 0
+    assert (i == expected[0]).all() and (j == expected[1]).all()  # the files hold every pair, once deduplicated
+    linking = cos >= 0.6
+    assert (fcos >= 0.6).all() and len(fi) < linking.sum()  # the driver gets fewer edges...
+    whole, forest = components(len(ALL), i[linking], j[linking]), components(len(ALL), fi, fj)
+    pairs = set(zip(whole.tolist(), forest.tolist()))
+    assert len(pairs) == len(set(whole.tolist())) == len(set(forest.tolist()))  # ...and the same components
+
+
 def test_blocks_components_label_linked_ids_alike():
     labels = components(6, np.array([0, 3]), np.array([2, 4]))
     assert labels[0] == labels[2] != labels[1]

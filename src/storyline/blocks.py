@@ -121,10 +121,15 @@ class BlockRun:
     def scatter(self, name: str, function: Callable[..., Iterable[tuple[Any, Any]]], *args: Any) -> list[Path]:
         """Shuffle: ``function(shard, *args)`` yields ``(block key, row)`` on each shard's worker; the
         rows land in ``_corpus/<name>/bucket=B/``. Returns the bucket folders that received rows."""
+        return self.scatter_tasks(name, self.shards, function, *args)
+
+    def scatter_tasks(self, name: str, tasks: list[Any], function: Callable[..., Iterable[tuple[Any, Any]]],
+                      *args: Any) -> list[Path]:
+        """``scatter`` from any tasks (files of pairs, say), not only shards; bucket files in task order."""
         folder = self.path(name)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        self.each_shard(_scatter_shard, folder, self.buckets, function, args)
+        self.each(_scatter_task, list(enumerate(tasks)), folder, self.buckets, function, args)
         return sorted(p for p in folder.glob(f"{BUCKET_PREFIX}*") if p.is_dir())
 
     def gather(self, buckets: list[Path], function: Callable[..., Any], *args: Any) -> list[Any]:
@@ -153,19 +158,20 @@ def _run_call(pipeline: Pipeline, call: _Call) -> Any:
     return call.function(call.task, *call.args)
 
 
-def _scatter_shard(shard: ShardInfo, folder: Path, buckets: int, function: Callable[..., Any], args: tuple) -> int:
+def _scatter_task(numbered: tuple[int, Any], folder: Path, buckets: int, function: Callable[..., Any], args: tuple) -> int:
+    number, task = numbered
     grouped: dict[int, list[tuple[Any, Any]]] = {}
-    for key, row in function(shard, *args):
+    for key, row in function(task, *args):
         grouped.setdefault(bucket_of(key, buckets), []).append((key, row))
     for bucket, pairs in grouped.items():
         target = folder / f"{BUCKET_PREFIX}{bucket:05d}"
         target.mkdir(parents=True, exist_ok=True)
-        write_pickle(target / f"{SHARD_PREFIX}{shard.number:05d}.pkl", pairs)
+        write_pickle(target / f"{SHARD_PREFIX}{number:05d}.pkl", pairs)  # task n of the list: shard order for shards
     return sum(len(pairs) for pairs in grouped.values())
 
 
 def read_bucket(folder: Path) -> dict[Any, list[Any]]:
-    """A bucket's blocks: rows by block key, in shard order, then the order each shard emitted them."""
+    """A bucket's blocks: rows by block key, in task (shard) order, then the order each task emitted them."""
     blocks: dict[Any, list[Any]] = {}
     for path in sorted(folder.glob(f"{SHARD_PREFIX}*.pkl")):
         for key, row in read_pickle(path):
@@ -208,6 +214,82 @@ def similar_pairs(
         buckets = run.scatter(f"{name}/cells", _to_cells, folder, centroids)
         found = run.gather(buckets, _search_cells, min_cos, max_neighbours)
     return unique_pairs(*(np.concatenate(part) for part in zip(*found)))
+
+
+def similar_pair_files(
+    run: BlockRun, name: str, vectors_of: Callable[..., tuple[Any, Any]], min_cos: float, max_neighbours: int,
+    link_cos: float, *args: Any,
+) -> tuple[list[Path], tuple[Any, Any, Any], int]:
+    """``similar_pairs`` with the pairs left on the workers' side: each search task writes what it
+    found to ``_corpus/<name>/found/part-NNNNN.npz`` (a pair may be in two files) and returns only
+    the maximum spanning forest of its pairs with cosine >= ``link_cos`` (at most one edge per
+    vector it searched). The forests' union has the same connected components as all those pairs,
+    so the driver holds at most a few edges per vector instead of every pair.
+
+    Returns the pair files, the forest edges ``(i, j, cos)`` and how many pairs the tasks found.
+    """
+    import numpy as np
+
+    from storyline.claims import EXACT_LIMIT
+
+    folder = run.path(name, "vectors")
+    found_folder = run.path(name, "found")
+    for stale in (folder, found_folder):
+        shutil.rmtree(stale, ignore_errors=True)
+    counts = run.each_shard(_save_vectors, folder, vectors_of, args)
+    total = sum(counts)
+    files = [folder / f"{SHARD_PREFIX}{s.number:05d}.npz" for s, count in zip(run.shards, counts) if count]
+    if total < 2:
+        tasks: list[tuple[Callable[..., tuple], Any, tuple]] = []
+    elif total <= EXACT_LIMIT:
+        tasks = [(_search_against_all, path, (files,)) for path in files]
+    else:
+        centroids = _cell_centroids(run, files, total)
+        tasks = [(_search_cells, bucket, ()) for bucket in run.scatter(f"{name}/cells", _to_cells, folder, centroids)]
+    numbered = [(n, *task) for n, task in enumerate(tasks)]
+    kept = run.each(_search_and_keep, numbered, found_folder, min_cos, max_neighbours, link_cos)
+    parts = [found_folder / f"part-{n:05d}.npz" for n, _ in enumerate(tasks)]
+    if not kept:
+        empty = np.zeros(0, dtype=np.int64)
+        return parts, (empty, empty, np.zeros(0, dtype=np.float32)), 0
+    forest = tuple(np.concatenate(part) for part in zip(*(edges for edges, _ in kept)))
+    return parts, unique_pairs(*forest), sum(count for _, count in kept)
+
+
+def _search_and_keep(numbered: tuple, out: Path, min_cos: float, best: int, link_cos: float) -> tuple[tuple, int]:
+    import numpy as np
+
+    number, search, task, extra = numbered
+    i, j, cos = search(task, *extra, min_cos, best)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(out / f"part-{number:05d}.npz", i=i, j=j, cos=cos)
+    return spanning_forest(i, j, cos, link_cos), len(i)
+
+
+def spanning_forest(i: Any, j: Any, cos: Any, link_cos: float) -> tuple[Any, Any, Any]:
+    """The maximum spanning forest (Kruskal, strongest first) of the pairs with cosine >= ``link_cos``:
+    the same connected components with at most one edge per item."""
+    import numpy as np
+
+    linking = cos >= link_cos
+    order = np.lexsort((j[linking], i[linking], -cos[linking]))
+    a, b, c = i[linking][order], j[linking][order], cos[linking][order]
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    keep = np.zeros(len(a), dtype=bool)
+    for k, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            parent[ry] = rx
+            keep[k] = True
+    return a[keep], b[keep], c[keep]
 
 
 def unique_pairs(i: Any, j: Any, cos: Any) -> tuple[Any, Any, Any]:

@@ -96,7 +96,7 @@ from storyline.blocks import (
     read_pickle,
     read_rows,
     shard_file,
-    similar_pairs,
+    similar_pair_files,
     unique_pairs,
     write_pickle,
     write_rows,
@@ -778,19 +778,23 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
     1. Per shard: the statements grouped (``claim_statements``), their units and
        vectors (the shard's ``embeddings.parquet``), and the vectors' exact
        fixed-point sum (``vector_sum``) for the corpus mean; kept in ``claims_work/units/``.
-    2. Candidate pairs over the centred vectors (``blocks.similar_pairs``) and
-       the components of those that can link; a statement's units share one.
-    3. Per component (a scatter by label): ``group_units``, ``assign_claims``
-       and ``carry_nested``, as in process.
+    2. Candidate pairs over the centred vectors (``blocks.similar_pair_files``):
+       the pairs stay in the search tasks' files, and each task returns the
+       spanning forest of its linking pairs; the components of the forests (a
+       statement's units share one) are the components of all linking pairs.
+       A component over ``claims_max_block`` units is cut (``blocks.cut_to_fit``).
+    3. Per component (the units and the pairs scattered by label):
+       ``group_units``, ``assign_claims`` and ``carry_nested``, as in process.
     4. Copies (``carry_copies``): a scatter by (original article, claim text)
        meets each copy's statement with its original's.
 
     What the driver holds: per shard two counts and 384 sums; per unit its
-    statement number and component label (16 bytes); per candidate pair two
-    ids and its cosine (20 bytes); per claim its record. No statement and no text.
+    statement number and component label (16 bytes); the forest edges (at most
+    one per unit per search task that saw it, 20 bytes each); per claim its
+    record. No statement, no text, not the candidate pairs.
     What one task holds: a shard's statements, or one bucket of components (the
     largest component is in the summary: a corpus where most statements chain
-    into one component would put most of them in one task).
+    into one component would put most of them in one task, unless cut).
     """
     started = _clear(run, f"{SCRATCH}/units")
     found = run.each_shard(_shard_units, started, run.path(OUTPUTS["statements"]), run.path(OUTPUTS["syndicated"]))
@@ -806,25 +810,25 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
     if int(statements.sum()) >= 2 and total_units:
         total = [sum(column) for column in zip(*(f["sum"] for f in found if f["units"]))]
         shift = centring_shift(total_units, total)
-        i, j, cos = similar_pairs(run, f"{SCRATCH}/similar", _centred_units, weights.radius, MAX_NEIGHBOURS, started, first, shift)
+        link = _linking_cosine(weights)
+        # The pairs stay in the search tasks' files; the driver gets each task's spanning forest of linking pairs.
+        pair_files, (i, j, cos), summary["pairs"] = similar_pair_files(
+            run, f"{SCRATCH}/similar", _centred_units, weights.radius, MAX_NEIGHBOURS, link, started, first, shift)
         owner = np.concatenate([np.asarray(f["owner"], dtype=np.int64) + statement_first[k] for k, f in enumerate(found)])
-        summary["pairs"] = len(i)
-        apart = owner[i] != owner[j]  # a statement does not repeat itself
-        i, j, cos = i[apart], j[apart], cos[apart]
-        labels = _component_labels(total_units, owner, i, j, cos >= _linking_cosine(weights))
+        summary["forest_edges"] = len(i)
+        labels = _component_labels(total_units, owner, i, j, np.ones(len(i), dtype=bool))
         summary["largest_component"] = int(np.bincount(labels[labels >= 0]).max(initial=0))
         cap = int(run.options.extra.get("claims_max_block", MAX_BLOCK_UNITS))
         same = np.flatnonzero(owner[1:] == owner[:-1])  # a statement's units stay in one piece
-        labels, summary["strongest_cut"] = cut_to_fit(labels, i, j, cos, _linking_cosine(weights), cap, (same, same + 1))
-        inside = (labels[i] == labels[j]) & (labels[i] >= 0)  # a pair between two components decides nothing
-        i, j, cos = i[inside], j[inside], cos[inside]
+        labels, summary["strongest_cut"] = cut_to_fit(labels, i, j, cos, link, cap, (same, same + 1))
         # One task holds a whole block: a component, or a piece of one cut to fit ``cap``.
         summary["largest_block"] = int(np.bincount(labels[labels >= 0]).max(initial=0))
-        shared = _share_pairs(run, labels, i, j)
+        labels_path = run.share(f"{SCRATCH}/labels", labels)
+        run.scatter_tasks(f"{SCRATCH}/pairs", [f for f in pair_files if f.exists()], _pairs_by_block, labels_path)
         copy_buckets = run.scatter(f"{SCRATCH}/copies", _copy_rows, started)
-        buckets = run.scatter(f"{SCRATCH}/components", _component_rows, started, first, shift, shared["labels"])
-        for part in run.gather(buckets, _component_claims, shared, weights, run.path(SCRATCH, "copies"), run.buckets,
-                               run.path(OUTPUTS["statement_claims"])):
+        buckets = run.scatter(f"{SCRATCH}/components", _component_rows, started, first, shift, labels_path)
+        for part in run.gather(buckets, _component_claims, run.path(SCRATCH, "pairs"), weights,
+                               run.path(SCRATCH, "copies"), run.buckets, run.path(OUTPUTS["statement_claims"])):
             claims.extend(part)
         by_id = {c["id"]: c for c in claims}
         for gained in run.gather(copy_buckets, _carry_copy_claims, run.path(OUTPUTS["statement_claims"])):
@@ -891,7 +895,7 @@ def _shard_units(shard: ShardInfo, folder: Path, statements_folder: Path, syndic
 
 
 def _centred_units(shard: ShardInfo, folder: Path, first: dict[int, int], shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Step 2 on a shard's worker: global unit ids and centred vectors, for ``similar_pairs``."""
+    """Step 2 on a shard's worker: global unit ids and centred vectors, for ``similar_pair_files``."""
     kept = read_pickle(folder / f"{shard.number:05d}.pkl")
     count = len(kept["texts"])
     return np.arange(first[shard.number], first[shard.number] + count, dtype=np.int64), centre(kept["vectors"], shift)
@@ -925,16 +929,20 @@ def _component_labels(n: int, owner: np.ndarray, i: np.ndarray, j: np.ndarray, l
     return np.where(live[labels], labels, -1)
 
 
-def _share_pairs(run: BlockRun, labels: np.ndarray, i: np.ndarray, j: np.ndarray) -> dict[str, Path]:
-    """The labels and the candidate pairs by component, for the component tasks to read (memory-mapped;
-    ``group_units`` scores each pair from the vectors itself)."""
-    order = np.argsort(labels[i], kind="stable")
-    return {
-        "labels": run.share(f"{SCRATCH}/labels", labels),
-        "pair_labels": run.share(f"{SCRATCH}/pair_labels", labels[i][order]),
-        "i": run.share(f"{SCRATCH}/pair_i", i[order]),
-        "j": run.share(f"{SCRATCH}/pair_j", j[order]),
-    }
+def _pairs_by_block(path: Path, labels_path: Path) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """The candidate pairs of one search task's file, keyed by the block both ends are in (a pair
+    between two blocks decides nothing)."""
+    labels = np.load(labels_path, mmap_mode="r")
+    with np.load(path) as found:
+        i, j = found["i"], found["j"]
+    block = np.asarray(labels[i])
+    inside = (block == np.asarray(labels[j])) & (block >= 0)
+    i, j, block = i[inside], j[inside], block[inside]
+    order = np.argsort(block, kind="stable")
+    i, j, block = i[order], j[order], block[order]
+    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]]) if len(block) else np.zeros(0, dtype=np.int64)
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(block)]):
+        yield int(block[start]), (i[start:end], j[start:end])
 
 
 def _component_rows(shard: ShardInfo, folder: Path, first: dict[int, int], shift: np.ndarray, labels_path: Path):
@@ -963,12 +971,12 @@ def _component_rows(shard: ShardInfo, folder: Path, first: dict[int, int], shift
 
 
 def _component_claims(
-    bucket: Path, shared: dict[str, Path], weights: ClaimWeights, copies_folder: Path, buckets: int, out: Path
+    bucket: Path, pairs_folder: Path, weights: ClaimWeights, copies_folder: Path, buckets: int, out: Path
 ) -> list[dict[str, Any]]:
     """Step 3 on a worker: every component of a bucket grouped as ``find_claims`` groups the corpus.
     Writes the statements' claims; sends statements of syndicated originals on to the copies step."""
-    pair_labels = np.load(shared["pair_labels"], mmap_mode="r")
-    pair_i, pair_j = np.load(shared["i"], mmap_mode="r"), np.load(shared["j"], mmap_mode="r")
+    pairs_in = pairs_folder / bucket.name  # the same block key lands in the same bucket number
+    pairs = read_bucket(pairs_in) if pairs_in.exists() else {}
     claims, assigned, originals = [], [], []
     for label, rows in read_bucket(bucket).items():
         rows.sort(key=lambda r: r["order"])
@@ -978,8 +986,10 @@ def _component_claims(
         ids = np.array([u[1] for u in units], dtype=np.int64)
         f = unit_features(statements, [u[0] for u in units], [tuple(u[2]) for u in units], [u[3] for u in units],
                           np.stack([u[4] for u in units]), use_entities=weights.entities != 0)
-        low, high = np.searchsorted(pair_labels, label, "left"), np.searchsorted(pair_labels, label, "right")
-        groups = group_units(f, weights, _local_pairs(ids, pair_i[low:high], pair_j[low:high]))
+        found = pairs.get(label, [])
+        pair_i = np.concatenate([a for a, _ in found]) if found else np.zeros(0, dtype=np.int64)
+        pair_j = np.concatenate([b for _, b in found]) if found else np.zeros(0, dtype=np.int64)
+        groups = group_units(f, weights, _local_pairs(ids, pair_i, pair_j))
         found = assign_claims(statements, f, groups, articles)
         inner = [(statement, r["statement"]) for r in rows for statement in r["nested"]]
         carry_nested(inner, found)
@@ -1003,9 +1013,9 @@ def _local_pairs(ids: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndar
     (``group_units`` computes their cosines: no values)."""
     order = np.argsort(ids, kind="stable")
     a, b = order[np.searchsorted(ids[order], i)], order[np.searchsorted(ids[order], j)]
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    sort = np.lexsort((high, low))
-    return low[sort].astype(np.int64), high[sort].astype(np.int64), np.zeros(len(sort), dtype=np.float32)
+    # A pair found from both of its ends is in two search files: once each, sorted by (low, high).
+    low, high, _ = unique_pairs(a.astype(np.int64), b.astype(np.int64), np.zeros(len(a), dtype=np.float32))
+    return low, high, np.zeros(len(low), dtype=np.float32)
 
 
 def _copy_rows(shard: ShardInfo, folder: Path) -> Iterator[tuple[tuple[str, str], tuple]]:
