@@ -266,6 +266,24 @@ def _search_and_keep(numbered: tuple, out: Path, min_cos: float, best: int, link
     return spanning_forest(i, j, cos, link_cos), len(i)
 
 
+def pairs_by_block(path: Path, labels_path: Path) -> Iterator[tuple[int, tuple[Any, Any, Any]]]:
+    """A ``scatter_tasks`` function: the pairs of one search task's file (``similar_pair_files``),
+    keyed by the block (``labels``, a shared array) both ends are in; a pair between two blocks
+    decides nothing and is dropped."""
+    import numpy as np
+
+    labels = np.load(labels_path, mmap_mode="r")
+    with np.load(path) as found:
+        i, j, cos = found["i"], found["j"], found["cos"]
+    block = np.asarray(labels[i])
+    inside = (block == np.asarray(labels[j])) & (block >= 0)
+    order = np.argsort(block[inside], kind="stable")
+    i, j, cos, block = i[inside][order], j[inside][order], cos[inside][order], block[inside][order]
+    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]]) if len(block) else np.zeros(0, dtype=np.int64)
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(block)]):
+        yield int(block[start]), (i[start:end], j[start:end], cos[start:end])
+
+
 def spanning_forest(i: Any, j: Any, cos: Any, link_cos: float) -> tuple[Any, Any, Any]:
     """The maximum spanning forest (Kruskal, strongest first) of the pairs with cosine >= ``link_cos``:
     the same connected components with at most one edge per item."""

@@ -92,6 +92,7 @@ from storyline.blocks import (
     bucket_of,
     components,
     cut_to_fit,
+    pairs_by_block,
     read_bucket,
     read_pickle,
     read_rows,
@@ -824,7 +825,7 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
         # One task holds a whole block: a component, or a piece of one cut to fit ``cap``.
         summary["largest_block"] = int(np.bincount(labels[labels >= 0]).max(initial=0))
         labels_path = run.share(f"{SCRATCH}/labels", labels)
-        run.scatter_tasks(f"{SCRATCH}/pairs", [f for f in pair_files if f.exists()], _pairs_by_block, labels_path)
+        run.scatter_tasks(f"{SCRATCH}/pairs", [f for f in pair_files if f.exists()], pairs_by_block, labels_path)
         copy_buckets = run.scatter(f"{SCRATCH}/copies", _copy_rows, started)
         buckets = run.scatter(f"{SCRATCH}/components", _component_rows, started, first, shift, labels_path)
         for part in run.gather(buckets, _component_claims, run.path(SCRATCH, "pairs"), weights,
@@ -929,22 +930,6 @@ def _component_labels(n: int, owner: np.ndarray, i: np.ndarray, j: np.ndarray, l
     return np.where(live[labels], labels, -1)
 
 
-def _pairs_by_block(path: Path, labels_path: Path) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
-    """The candidate pairs of one search task's file, keyed by the block both ends are in (a pair
-    between two blocks decides nothing)."""
-    labels = np.load(labels_path, mmap_mode="r")
-    with np.load(path) as found:
-        i, j = found["i"], found["j"]
-    block = np.asarray(labels[i])
-    inside = (block == np.asarray(labels[j])) & (block >= 0)
-    i, j, block = i[inside], j[inside], block[inside]
-    order = np.argsort(block, kind="stable")
-    i, j, block = i[order], j[order], block[order]
-    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]]) if len(block) else np.zeros(0, dtype=np.int64)
-    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(block)]):
-        yield int(block[start]), (i[start:end], j[start:end])
-
-
 def _component_rows(shard: ShardInfo, folder: Path, first: dict[int, int], shift: np.ndarray, labels_path: Path):
     """Step 3's scatter: each statement whose units are in a live component, keyed by its label."""
     kept = read_pickle(folder / f"{shard.number:05d}.pkl")
@@ -987,8 +972,8 @@ def _component_claims(
         f = unit_features(statements, [u[0] for u in units], [tuple(u[2]) for u in units], [u[3] for u in units],
                           np.stack([u[4] for u in units]), use_entities=weights.entities != 0)
         found = pairs.get(label, [])
-        pair_i = np.concatenate([a for a, _ in found]) if found else np.zeros(0, dtype=np.int64)
-        pair_j = np.concatenate([b for _, b in found]) if found else np.zeros(0, dtype=np.int64)
+        pair_i = np.concatenate([a for a, _, _ in found]) if found else np.zeros(0, dtype=np.int64)
+        pair_j = np.concatenate([b for _, b, _ in found]) if found else np.zeros(0, dtype=np.int64)
         groups = group_units(f, weights, _local_pairs(ids, pair_i, pair_j))
         found = assign_claims(statements, f, groups, articles)
         inner = [(statement, r["statement"]) for r in rows for statement in r["nested"]]

@@ -33,7 +33,18 @@ from typing import Any
 
 import numpy as np
 
-from storyline.blocks import OUTPUTS, BlockRun, ShardInfo, components, cut_to_fit, read_bucket, similar_pairs, write_rows
+from storyline.blocks import (
+    OUTPUTS,
+    BlockRun,
+    ShardInfo,
+    components,
+    cut_to_fit,
+    pairs_by_block,
+    read_bucket,
+    similar_pair_files,
+    unique_pairs,
+    write_rows,
+)
 from storyline.claims import ENTITY_LABELS, MAX_NEIGHBOURS, average_linkage, neighbour_pairs, stable_id
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Corpus
@@ -286,19 +297,20 @@ def blocked_stories(run: BlockRun, weights: StoryWeights = DEFAULT_STORY_WEIGHTS
 
     1. TF-IDF: each shard counts its terms (``term_statistics``), merged per term in buckets;
        the driver makes the vocabulary and idf of them (``tfidf_weights``) and shares them.
-    2. Candidate pairs: ``similar_pairs`` over the lead vectors the shards already hold.
+    2. Candidate pairs: ``similar_pair_files`` over the lead vectors the shards already hold;
+       the pairs stay in the search tasks' files, the driver gets their spanning forests.
     3. Average linkage only merges groups a pair links, so it runs on each connected
        component of the pair graph alone; inside a component only the articles' relative
        order matters (it breaks ties), and a component's articles sorted by ``story_key``
        are in the in-process order. Articles (with their TF-IDF row) and pairs are scattered
        by component; each bucket's task scores its pairs and groups and labels its stories.
+       A component over ``stories_max_block`` articles is cut (``blocks.cut_to_fit``).
 
     What the driver holds, and why it is small: per term, its document count and where it
     is first seen (a vocabulary: it grows ever more slowly with the corpus, unlike the
-    text); the candidate pairs (at most ``MAX_NEIGHBOURS`` per article, three numbers each)
-    and a component number per article; and the story records it sorts and writes (ids and
-    a label, no text, no vectors, no TF-IDF rows). A component's task holds that component's
-    articles: one topic repeated across the whole corpus would be one task.
+    text); the forest edges (a few per article, three numbers each) and a component number
+    per article; and the story records it sorts and writes (ids and a label, no text, no
+    vectors, no TF-IDF rows). A component's task holds that component's articles.
     """
     # Statistics are scattered by term, so the driver receives each term once, however many shards hold it.
     stats: dict[str, tuple[int, FirstSeen]] = {}
@@ -308,17 +320,20 @@ def blocked_stories(run: BlockRun, weights: StoryWeights = DEFAULT_STORY_WEIGHTS
     fitted = tfidf_weights(stats, documents)
     del stats
     shared = {name: run.share(f"{SCRATCH}/{name}", getattr(fitted, name)) for name in ("terms", "idf", "fitted")}
-    i, j, cos = similar_pairs(run, f"{SCRATCH}/leads", _shard_lead_vectors, weights.radius, MAX_NEIGHBOURS)
+    # Every candidate pair can link two articles (scores are never negative), so the forests span them all.
+    pair_files, (i, j, cos), found_pairs = similar_pair_files(
+        run, f"{SCRATCH}/leads", _shard_lead_vectors, weights.radius, MAX_NEIGHBOURS, weights.radius)
     cap = int(run.options.extra.get("stories_max_block", MAX_BLOCK_ARTICLES))
     labels, strongest_cut = cut_to_fit(components(run.articles, i, j), i, j, cos, weights.radius, cap)
-    shared.update({name: run.share(f"{SCRATCH}/{name}", array) for name, array in
-                   (("i", i), ("j", j), ("cos", cos), ("component", labels))})
+    shared["component"] = run.share(f"{SCRATCH}/component", labels)
+    run.scatter_tasks(f"{SCRATCH}/pairs", [f for f in pair_files if f.exists()], pairs_by_block, shared["component"])
     buckets = run.scatter(f"{SCRATCH}/components", _shard_story_rows, shared) if documents else []
-    found = run.gather(buckets, _bucket_stories, shared["terms"], weights)
+    found = run.gather(buckets, _bucket_stories, shared["terms"], weights, run.path(SCRATCH, "pairs"))
     stories = sorted((story for part in found for story in part), key=story_order)
     write_rows(run.path(OUTPUTS["stories"]), stories)
     shutil.rmtree(run.path(SCRATCH), ignore_errors=True)
-    return {"stories": len(stories), "articles": documents, "terms": len(fitted.terms), "pairs": len(i),
+    return {"stories": len(stories), "articles": documents, "terms": len(fitted.terms), "pairs": found_pairs,
+            "forest_edges": len(i),
             "buckets": len(buckets), "largest_block": int(np.bincount(labels).max(initial=0)) if len(labels) else 0,
             "strongest_cut": strongest_cut}
 
@@ -368,8 +383,7 @@ def _shard_lead_vectors(shard: ShardInfo) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _shard_story_rows(shard: ShardInfo, shared: dict[str, Path]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Keyed by component: each article with a body (lead only, and its TF-IDF row), and each pair
-    whose first article is in this shard."""
+    """Keyed by component: each article with a body (lead only, and its TF-IDF row)."""
     arrays = {name: np.load(path, mmap_mode="r") for name, path in shared.items()}
     component = arrays["component"]
     articles = _story_articles(shard)
@@ -380,27 +394,34 @@ def _shard_story_rows(shard: ShardInfo, shared: dict[str, Path]) -> Iterator[tup
                        title=article.title, id=article.id)
         row = slice(rows.indptr[k], rows.indptr[k + 1])
         yield int(component[number]), ("article", number, lead, rows.indices[row].copy(), rows.data[row].copy())
-    first, last = np.searchsorted(arrays["i"], [shard.first, shard.first + shard.articles])
-    for a, b, cos in zip(arrays["i"][first:last], arrays["j"][first:last], arrays["cos"][first:last]):
-        if component[a] == component[b]:  # a pair across a cut (``cut_to_fit``) groups nothing
-            yield int(component[a]), ("pair", int(a), int(b), np.float32(cos))
 
 
-def _bucket_stories(bucket: Path, terms_path: Path, weights: StoryWeights) -> list[dict[str, Any]]:
+def _bucket_stories(bucket: Path, terms_path: Path, weights: StoryWeights, pairs_folder: Path) -> list[dict[str, Any]]:
     terms = np.load(terms_path, mmap_mode="r")
-    return [story for rows in read_bucket(bucket).values() for story in component_stories(rows, terms, weights)]
+    pairs_in = pairs_folder / bucket.name  # the same component key lands in the same bucket number
+    pairs = read_bucket(pairs_in) if pairs_in.exists() else {}
+    stories = []
+    for label, rows in read_bucket(bucket).items():
+        found = pairs.get(label, [])
+        # A pair found from both of its ends is in two search files: keep it once (the first, in task order).
+        i, j, cos = (unique_pairs(*(np.concatenate(part) for part in zip(*found))) if found
+                     else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
+        stories.extend(component_stories(rows, (i, j, cos), terms, weights))
+    return stories
 
 
-def component_stories(rows: list[tuple[Any, ...]], terms: Any, weights: StoryWeights) -> list[dict[str, Any]]:
-    """The stories of one connected component, as ``find_stories`` groups and labels them."""
+def component_stories(rows: list[tuple[Any, ...]], pairs: tuple[Any, Any, Any], terms: Any,
+                      weights: StoryWeights) -> list[dict[str, Any]]:
+    """The stories of one connected component, as ``find_stories`` groups and labels them;
+    ``pairs`` are its candidate pairs ``(i, j, cos)`` in global article numbers."""
     from scipy.sparse import csr_matrix
 
-    members = sorted((row for row in rows if row[0] == "article"), key=lambda row: story_key(row[2]))
+    members = sorted(rows, key=lambda row: story_key(row[2]))
     place = {row[1]: k for k, row in enumerate(members)}
-    pairs = [row for row in rows if row[0] == "pair"]
-    ends = np.array([place[row[1]] for row in pairs] + [place[row[2]] for row in pairs], dtype=np.int64).reshape(2, -1)
+    ends = np.array([place[a] for a in pairs[0].tolist()] + [place[b] for b in pairs[1].tolist()],
+                    dtype=np.int64).reshape(2, -1)
     low, high = ends.min(axis=0), ends.max(axis=0)
-    cos = np.array([row[3] for row in pairs], dtype=np.float32)
+    cos = np.asarray(pairs[2], dtype=np.float32)
     order = np.lexsort((high, low))  # neighbour_pairs' order: average linkage reads pairs in it
     indptr = np.cumsum([0] + [len(row[3]) for row in members])
     tfidf = csr_matrix((np.concatenate([np.zeros(0)] + [row[4] for row in members]),
