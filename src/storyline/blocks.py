@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -55,9 +56,13 @@ class ShardInfo:
     first: int  # how many articles the shards before this one hold
     articles: int
 
+    def article_number(self, local_id: str) -> int:
+        """n of the store id ``a{n}`` of a shard-local article id (``00003:17``): its place in the corpus, from 1."""
+        return self.first + int(local_id.rsplit(":", 1)[1]) + 1
+
     def article_id(self, local_id: str) -> str:
-        """The store id of a shard-local article id (``00003:17``), as ``ingest-parts`` would give it."""
-        return f"a{self.first + int(local_id.rsplit(':', 1)[1]) + 1}"
+        """The store id of a shard-local article id, as ``ingest-parts`` would give it."""
+        return f"a{self.article_number(local_id)}"
 
 
 def bucket_of(key: Any, buckets: int) -> int:
@@ -98,6 +103,13 @@ class BlockRun:
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
 
+    def clear(self, *names: str) -> Path:
+        """An empty folder under ``_corpus/`` (what an earlier attempt left there is removed)."""
+        folder = self.path(*names)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
     def path(self, *names: str) -> Path:
         return self.work.joinpath(*names)
 
@@ -126,9 +138,7 @@ class BlockRun:
     def scatter_tasks(self, name: str, tasks: list[Any], function: Callable[..., Iterable[tuple[Any, Any]]],
                       *args: Any) -> list[Path]:
         """``scatter`` from any tasks (files of pairs, say), not only shards; bucket files in task order."""
-        folder = self.path(name)
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        folder = self.clear(name)
         self.each(_scatter_task, list(enumerate(tasks)), folder, self.buckets, function, args)
         return sorted(p for p in folder.glob(f"{BUCKET_PREFIX}*") if p.is_dir())
 
@@ -193,27 +203,17 @@ def similar_pairs(
     all, each shard's vectors are compared with every vector (exact, as
     in-process); above, an inverted file: k-means on a sample in the driver,
     each vector scattered to its nearest cells, one search per cell on the
-    workers. The driver holds the pairs found: ``(i, j, cos)`` with ``i < j``.
+    workers. The driver holds the pairs found: ``(i, j, cos)`` with ``i < j``
+    (the stages keep them on the workers' side with ``similar_pair_files``).
     """
     import numpy as np
 
-    from storyline.claims import EXACT_LIMIT
-
-    folder = run.path(name, "vectors")
-    shutil.rmtree(folder, ignore_errors=True)
-    counts = run.each_shard(_save_vectors, folder, vectors_of, args)
-    total = sum(counts)
-    if total < 2:
+    files, _, _ = similar_pair_files(run, name, vectors_of, min_cos, max_neighbours, math.inf, *args)
+    found = [np.load(path) for path in files]
+    if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
-    files = [folder / f"{SHARD_PREFIX}{s.number:05d}.npz" for s, count in zip(run.shards, counts) if count]
-    if total <= EXACT_LIMIT:
-        found = run.each(_search_against_all, files, files, min_cos, max_neighbours)
-    else:
-        centroids = _cell_centroids(run, files, total)
-        buckets = run.scatter(f"{name}/cells", _to_cells, folder, centroids)
-        found = run.gather(buckets, _search_cells, min_cos, max_neighbours)
-    return unique_pairs(*(np.concatenate(part) for part in zip(*found)))
+    return unique_pairs(*(np.concatenate([pairs[key] for pairs in found]) for key in ("i", "j", "cos")))
 
 
 def similar_pair_files(
@@ -232,10 +232,7 @@ def similar_pair_files(
 
     from storyline.claims import EXACT_LIMIT
 
-    folder = run.path(name, "vectors")
-    found_folder = run.path(name, "found")
-    for stale in (folder, found_folder):
-        shutil.rmtree(stale, ignore_errors=True)
+    folder, found_folder = run.clear(name, "vectors"), run.clear(name, "found")
     counts = run.each_shard(_save_vectors, folder, vectors_of, args)
     total = sum(counts)
     files = [folder / f"{SHARD_PREFIX}{s.number:05d}.npz" for s, count in zip(run.shards, counts) if count]
@@ -261,7 +258,6 @@ def _search_and_keep(numbered: tuple, out: Path, min_cos: float, best: int, link
 
     number, search, task, extra = numbered
     i, j, cos = search(task, *extra, min_cos, best)
-    out.mkdir(parents=True, exist_ok=True)
     np.savez(out / f"part-{number:05d}.npz", i=i, j=j, cos=cos)
     return spanning_forest(i, j, cos, link_cos), len(i)
 
@@ -292,22 +288,36 @@ def spanning_forest(i: Any, j: Any, cos: Any, link_cos: float) -> tuple[Any, Any
     linking = cos >= link_cos
     order = np.lexsort((j[linking], i[linking], -cos[linking]))
     a, b, c = i[linking][order], j[linking][order], cos[linking][order]
-    parent: dict[int, int] = {}
+    forest = Forest()
+    keep = np.array([forest.join(x, y) is True for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+    return a[keep], b[keep], c[keep]
 
-    def root(x: int) -> int:
+
+class Forest:
+    """Union-find over any ids, for Kruskal's algorithm: pieces joined pair by pair, strongest first."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+
+    def root(self, x: int) -> int:
+        parent = self.parent
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    keep = np.zeros(len(a), dtype=bool)
-    for k, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
-        rx, ry = root(x), root(y)
-        if rx != ry:
-            parent[ry] = rx
-            keep[k] = True
-    return a[keep], b[keep], c[keep]
+    def join(self, x: int, y: int, limit: float = math.inf) -> bool | None:
+        """True: joined; None: already one piece; False: refused, the piece would exceed ``limit`` items."""
+        rx, ry = self.root(x), self.root(y)
+        if rx == ry:
+            return None
+        joined = self.size.get(rx, 1) + self.size.get(ry, 1)
+        if joined > limit:
+            return False
+        self.parent[ry], self.size[rx] = rx, joined
+        return True
 
 
 def unique_pairs(i: Any, j: Any, cos: Any) -> tuple[Any, Any, Any]:
@@ -361,32 +371,15 @@ def cut_to_fit(
     inside = big[i] & (labels[i] == labels[j]) & (cos >= cut)
     order = np.lexsort((j[inside], i[inside], -cos[inside]))  # strongest first; ties by ids
     a, b, value = i[inside][order], j[inside][order], cos[inside][order]
-    parent = np.arange(len(labels))
-    size = np.ones(len(labels), dtype=np.int64)
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def join(x: int, y: int, limit: float) -> bool:
-        rx, ry = root(x), root(y)
-        if rx == ry:
-            return True
-        if size[rx] + size[ry] > limit:
-            return False
-        parent[ry], size[rx] = rx, size[rx] + size[ry]
-        return True
-
+    forest = Forest()
     if together is not None:
         for x, y in zip(together[0][big[together[0]]].tolist(), together[1][big[together[0]]].tolist()):
-            join(x, y, float("inf"))
+            forest.join(x, y)
     strongest_cut = None
     for x, y, c in zip(a.tolist(), b.tolist(), value.tolist()):
-        if not join(x, y, cap) and strongest_cut is None:
+        if forest.join(x, y, cap) is False and strongest_cut is None:
             strongest_cut = round(float(c), 6)
-    roots = np.array([root(x) for x in range(len(labels))])
+    roots = np.array([forest.root(x) for x in range(len(labels))])
     return np.where(big, roots + int(labels.max()) + 1, labels), strongest_cut
 
 
@@ -395,7 +388,6 @@ def _save_vectors(shard: ShardInfo, folder: Path, vectors_of: Callable[..., Any]
 
     ids, vectors = vectors_of(shard, *args)
     if len(ids):
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{SHARD_PREFIX}{shard.number:05d}.npz"
         np.savez(path, ids=np.asarray(ids, dtype=np.int64), vectors=np.asarray(vectors, dtype=np.float32))
     return len(ids)

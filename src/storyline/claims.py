@@ -75,7 +75,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
-import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -797,7 +796,7 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
     largest component is in the summary: a corpus where most statements chain
     into one component would put most of them in one task, unless cut).
     """
-    started = _clear(run, f"{SCRATCH}/units")
+    started = run.clear(SCRATCH, "units")
     found = run.each_shard(_shard_units, started, run.path(OUTPUTS["statements"]), run.path(OUTPUTS["syndicated"]))
     units = np.array([f["units"] for f in found], dtype=np.int64)
     statements = np.array([f["statements"] for f in found], dtype=np.int64)
@@ -807,7 +806,7 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
     total_units = int(units.sum())
     claims: list[dict[str, Any]] = []
     summary = {"units": total_units, "pairs": 0, "largest_component": 0}
-    _clear(run, OUTPUTS["statement_claims"])
+    run.clear(OUTPUTS["statement_claims"])
     if int(statements.sum()) >= 2 and total_units:
         total = [sum(column) for column in zip(*(f["sum"] for f in found if f["units"]))]
         shift = centring_shift(total_units, total)
@@ -838,13 +837,6 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
                 by_id[claim_id]["outlets"] = sorted({*by_id[claim_id]["outlets"], *outlets} - {None})
     summary["claims"] = write_rows(run.path(OUTPUTS["claims"]), sorted(claims, key=claim_order))
     return summary
-
-
-def _clear(run: BlockRun, name: str) -> Path:
-    folder = run.path(name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return folder
 
 
 def _article_facts(shard: ShardInfo) -> dict[str, Article]:

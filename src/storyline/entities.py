@@ -450,7 +450,7 @@ def _emit_locals(shard: Any) -> Iterator[tuple[tuple[Any, ...], Local]]:
 
     table = TABLES["mentions"]
     for row in read_table(table, shard.folder / "mentions.parquet"):
-        local = local_of(int(shard.article_id(row["article"])[1:]) - 1, finding_of(table, row))
+        local = local_of(shard.article_number(row["article"]) - 1, finding_of(table, row))
         yield block_key(local), local
 
 

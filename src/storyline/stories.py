@@ -349,7 +349,7 @@ def _story_articles(shard: ShardInfo) -> list[tuple[int, Article]]:
         if row["body"]:
             article = Article(source="", input_hash="", content_hash=row["content_hash"], body=row["body"],
                               title=row["title"], id=shard.article_id(row["id"]))
-            found.append((shard.first + int(row["id"].rsplit(":", 1)[1]), article))
+            found.append((shard.article_number(row["id"]) - 1, article))
     return found
 
 

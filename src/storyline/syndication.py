@@ -240,17 +240,13 @@ def _signatures(shard: ShardInfo) -> dict[int, tuple[int, bytes]]:
     """Article number -> signature, in store order; articles stored unsigned are signed here."""
     import pyarrow.parquet as pq
 
-    numbers = [_number(shard, local) for local in _read_articles(shard, ["id"])["id"]]
+    numbers = [shard.article_number(local) for local in _read_articles(shard, ["id"])["id"]]
     stored = pq.read_table(shard.folder / "signatures.parquet").to_pylist()
-    signed = {_number(shard, row["article"]): (row["shingles"], row["minhash"]) for row in stored}
+    signed = {shard.article_number(row["article"]): (row["shingles"], row["minhash"]) for row in stored}
     unsigned = [n for n in numbers if n not in signed]
     if unsigned:
         signed.update((n, signature_of(body)) for n, body in _bodies(set(unsigned), [shard]).items())
     return {n: signed[n] for n in numbers}
-
-
-def _number(shard: ShardInfo, local_id: str) -> int:
-    return int(shard.article_id(local_id)[1:])
 
 
 def _local_id(shard: ShardInfo, number: int) -> str:
@@ -301,7 +297,7 @@ def _bodies(numbers: set[int], shards: list[ShardInfo]) -> dict[int, str]:
     bodies = {}
     for shard, members in wanted.items():
         found = _read_articles(shard, ["id", "body"], members)
-        bodies.update((_number(shard, local), body) for local, body in zip(found["id"], found["body"], strict=True))
+        bodies.update((shard.article_number(local), body) for local, body in zip(found["id"], found["body"], strict=True))
     return bodies
 
 
