@@ -36,13 +36,13 @@ bench-extract: setup
 	$(BIN)/python bench/bench_extract.py
 
 eval-attribution: setup
-	$(BIN)/python -m storyline.eval_attribution --write-docs
+	$(BIN)/python -m storyline.eval.attribution --write-docs
 
 eval-time: setup
-	$(BIN)/python -m storyline.eval_time --write-docs
+	$(BIN)/python -m storyline.eval.time --write-docs
 
 eval-claims: setup
-	$(BIN)/python -m storyline.eval_claims --write-docs
+	$(BIN)/python -m storyline.eval.claims --write-docs
 
 bench-claims-scale: setup
 	$(BIN)/python bench/bench_claims_scale.py --write-docs

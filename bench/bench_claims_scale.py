@@ -4,7 +4,7 @@
 (``make bench-claims-scale``).
 
 What is timed is the grouping step of the claims stage, on synthetic unit
-vectors: candidate pairs (:func:`storyline.claims.neighbour_pairs`, the
+vectors: candidate pairs (:func:`storyline.corpus.claim_search.neighbour_pairs`, the
 inverted-file search above ``EXACT_LIMIT``), pair scores and average
 linkage. Embedding 100k texts with MiniLM on two cores would take the
 better part of an hour and measures the model, not the grouping; the
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storyline.benchdoc import write_section
+from storyline.eval.benchdoc import write_section
 
 REPO = Path(__file__).resolve().parents[1]
 SECTION = "## Claims: grouping at scale"
@@ -69,7 +69,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def run_one(n: int) -> dict:
-    from storyline.claims import DEFAULT_WEIGHTS, StatementFeatures, group_units
+    from storyline.corpus.claim_linkage import DEFAULT_WEIGHTS, StatementFeatures, group_units
 
     vectors, labels = synthetic(n)
     rng = np.random.default_rng(1)

@@ -37,8 +37,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def build_parts(work: Path, count: int, per_file: int, workers: int) -> Path:
     from bench_scale import polnear_docs
 
-    from storyline.parts import write_parts
-    from storyline.pipeline import LocalExecutor, Options
+    from storyline.store.parts import write_parts
+    from storyline.core.options import Options
+    from storyline.core.pipeline import LocalExecutor
 
     inputs = work / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
@@ -79,8 +80,9 @@ def half_of(parts: Path) -> Path:
 
 
 def in_one_process(parts: Path) -> dict:
-    from storyline.pipeline import Options, corpus_pipeline
-    from storyline.store import Store
+    from storyline.core.options import Options
+    from storyline.core.pipeline import corpus_pipeline
+    from storyline.store.sqlite import Store
 
     db = parts.parent / f"{parts.name}.db"
     db.unlink(missing_ok=True)
@@ -101,8 +103,9 @@ def in_one_process(parts: Path) -> dict:
 
 
 def blocked(parts: Path, workers: int, caps: tuple[int, int] | None = None) -> dict:
-    from storyline.blocks import OUTPUTS, BlockRun, read_rows, run_corpus
-    from storyline.pipeline import LocalExecutor, Options
+    from storyline.corpus.blocks import OUTPUTS, BlockRun, read_rows, run_corpus
+    from storyline.core.options import Options
+    from storyline.core.pipeline import LocalExecutor
 
     options = Options()
     if caps:
@@ -215,7 +218,7 @@ def main() -> None:
     text = section(rows, capped, caps, args.workers, args.articles)
     print(text)
     if not args.no_write:
-        from storyline.benchdoc import write_section
+        from storyline.eval.benchdoc import write_section
 
         write_section(text)
 

@@ -26,7 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from storyline.benchdoc import write_section
+from storyline.eval.benchdoc import write_section
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import POLNEAR, polnear_docs  # noqa: E402
@@ -36,9 +36,10 @@ HEADING = "## Embedding on the workers"
 
 def per_article(docs: list) -> tuple[list, float, float, int]:
     """Articles through the stages before ``embed``, then ``embed``: (articles, seconds before, seconds embed, texts)."""
-    from storyline.embed import EmbedArticle, article_texts, load_model
-    from storyline.pipeline import PER_ARTICLE_STAGES, Options, Pipeline
-    from storyline.records import Article
+    from storyline.article.embed import EmbedArticle, article_texts, load_model
+    from storyline.core.options import Options
+    from storyline.core.pipeline import PER_ARTICLE_STAGES, Pipeline
+    from storyline.core.records import Article
 
     load_model()
     before = Pipeline([name for name in PER_ARTICLE_STAGES if name != "embed"], Options())
@@ -55,8 +56,9 @@ def per_article(docs: list) -> tuple[list, float, float, int]:
 
 def corpus_run(articles: list, db_path: Path, with_vectors: bool) -> dict:
     """The corpus stages in a fresh store; with or without the stage's vectors stored."""
-    from storyline.pipeline import Options, corpus_pipeline
-    from storyline.store import Store
+    from storyline.core.options import Options
+    from storyline.core.pipeline import corpus_pipeline
+    from storyline.store.sqlite import Store
 
     with Store(db_path) as store:
         with store.conn:

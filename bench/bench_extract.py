@@ -39,8 +39,8 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import decode_file
 
-from storyline.benchdoc import write_section
-from storyline.extract_html import extract_html
+from storyline.eval.benchdoc import write_section
+from storyline.article.extract_html import extract_html
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / ".." / "shared" / "datasets" / "wcxb-dev"
@@ -209,7 +209,7 @@ def markdown(summary: dict[str, dict[str, float]], n_pages: int, command: str, t
     )
     lines += [
         "",
-        "storyline = `storyline.extract_html.extract_html`; trafilatura defaults = "
+        "storyline = `storyline.article.extract_html.extract_html`; trafilatura defaults = "
         "`trafilatura.bare_extraction(html, with_metadata=True)`.",
         f"Pages where storyline found reader comments (kept out of the body): {summary[SYSTEMS[0]]['has_comments']}.",
         "Where the gold date is null, storyline's dates come from the page's markup (a hand check of five:",

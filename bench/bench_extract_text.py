@@ -27,8 +27,8 @@ import lxml.html
 from bench_extract import bag_of_words_prf, same_title, snippet_rate
 from trafilatura.utils import decode_file
 
-from storyline.benchdoc import write_section
-from storyline.extract_text import extract_text
+from storyline.eval.benchdoc import write_section
+from storyline.article.extract_text import extract_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / ".." / "shared" / "datasets" / "wcxb-dev"
@@ -134,7 +134,7 @@ def markdown(pages: list[dict[str, dict[str, Any]]], command: str, today: str) -
         f"Date: {today}. Command: `{command}`.",
         f"Pages: {len(pages)} article pages of WCXB dev, each rendered to plain text (one line per HTML block",
         "element, blank lines between, `<br>` a single newline; scripts and styles dropped; navigation /",
-        "sidebars / footers / comments kept) and given to `storyline.extract_text.extract_text`.",
+        "sidebars / footers / comments kept) and given to `storyline.article.extract_text.extract_text`.",
         "Bag-of-words scores and title / date rules as in `bench/bench_extract.py`. The rendered text has no",
         "markdown links, so link patterns are not exercised here; a date is found only when the page prints it",
         "as a dateline or a `Published:` line. Where the gold date is null, the dates predicted were checked by",

@@ -10,7 +10,7 @@
 2. A synthetic large run in parts mode (``analyze --parts``): M generated
    wire-style articles in JSON Lines files of ``--per-file`` articles, one
    shard each; 2 Dask workers read their shards themselves and write
-   Parquet parts with ``_SUCCESS`` markers (``storyline.parts``); then the
+   Parquet parts with ``_SUCCESS`` markers (``storyline.store.parts``); then the
    driver ingests the parts into a fresh SQLite store. Corpus stages
    excluded. Wall time, articles/s, peak memory (max RSS) of each worker
    and of the driver, parts size. ``--work DIR`` keeps inputs and parts, so
@@ -32,7 +32,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from storyline.benchdoc import write_section
+from storyline.eval.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR = ROOT.parent / "shared" / "datasets" / "polnear"
@@ -43,7 +43,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def polnear_docs(count: int) -> list:
-    from storyline.records import RawDoc
+    from storyline.core.records import RawDoc
 
     files = sorted((POLNEAR / "train" / "text").glob("*.txt")) + sorted((POLNEAR / "dev" / "text").glob("*.txt"))
     texts = [(f.name, f.read_text(encoding="utf-8")) for f in files]
@@ -65,7 +65,7 @@ TOPICS = ["the harbour", "the water tariff", "the new bridge", "the rail link", 
 
 def synthetic_docs(count: int, seed: int = 7, first: int = 0) -> list:
     """Fictional wire-style articles (~150 words): a lead, two attributed statements, a date, numbers."""
-    from storyline.records import RawDoc
+    from storyline.core.records import RawDoc
 
     rng = random.Random(seed)
     docs = []
@@ -95,7 +95,7 @@ def cluster(workers: int):
 
 def warm_up(client, pipeline, sample) -> None:
     """Build the pipeline (load the models) in every worker before the clock starts."""
-    from storyline.executors import run_batch_on_worker
+    from storyline.core.executors import run_batch_on_worker
 
     names, options = pipeline.portable()
     client.run(run_batch_on_worker, names, options, [sample])
@@ -113,8 +113,9 @@ def worker_peaks_mb(client) -> list[float]:
 
 
 def throughput(docs: list, workers: int, batch_size: int) -> dict:
-    from storyline.executors import DaskExecutor
-    from storyline.pipeline import Options, per_article_pipeline
+    from storyline.core.executors import DaskExecutor
+    from storyline.core.options import Options
+    from storyline.core.pipeline import per_article_pipeline
 
     pipeline = per_article_pipeline(Options())
     local, client = cluster(workers)
@@ -156,10 +157,11 @@ def folder_mb(folder: Path) -> float:
 
 def parts_run(count: int, per_file: int, workers: int, work: Path) -> dict:
     """The synthetic articles through ``write_parts`` on Dask workers, then ingested into SQLite."""
-    from storyline.executors import DaskExecutor
-    from storyline.parts import write_parts
-    from storyline.pipeline import Options, per_article_pipeline
-    from storyline.store import Store
+    from storyline.core.executors import DaskExecutor
+    from storyline.store.parts import write_parts
+    from storyline.core.options import Options
+    from storyline.core.pipeline import per_article_pipeline
+    from storyline.store.sqlite import Store
 
     files = write_synthetic_inputs(work / "inputs", count, per_file)
     options = Options()
@@ -212,8 +214,8 @@ def driver_costs(store_path: Path, sample: int = 1000) -> dict:
     number of LSH candidates per article (each is re-shingled and checked exactly)."""
     from datasketch import MinHashLSH
 
-    from storyline.store import Store
-    from storyline.syndication import LSH_THRESHOLD, NUM_PERM, lean
+    from storyline.store.sqlite import Store
+    from storyline.corpus.syndication import LSH_THRESHOLD, NUM_PERM, lean
 
     with Store(store_path) as store:
         start = time.perf_counter()
@@ -311,7 +313,7 @@ def parts_section(run: dict) -> str:
         f"{run['load_before']:.2f} / {run['load_after']:.2f}).",
         "",
         f"{run['articles']:,} generated wire-style articles (~150 words, two attributed statements, dates) in JSON Lines "
-        f"files of {run['per_file']}, one shard per file ({run['shards']} shards). `storyline.parts.write_parts` on a Dask "
+        f"files of {run['per_file']}, one shard per file ({run['shards']} shards). `storyline.store.parts.write_parts` on a Dask "
         "`LocalCluster` of 2 single-threaded workers: each worker reads its shard file itself, runs the per-article "
         "stages (extract, parse, statements, times, events, MinHash signature) and writes the shard's Parquet tables "
         "and `_SUCCESS`; only a summary comes back to the driver. Corpus stages are not included." + resumed,

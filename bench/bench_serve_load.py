@@ -29,8 +29,8 @@ from pathlib import Path
 
 import httpx
 
-from storyline.records import Article, Comment, Corpus
-from storyline.store import Store
+from storyline.core.records import Article, Comment, Corpus
+from storyline.store.sqlite import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_throughput import write_section  # noqa: E402  (same folder)

@@ -14,7 +14,7 @@ from datetime import date
 from itertools import combinations
 from pathlib import Path
 
-from storyline.benchdoc import write_section
+from storyline.eval.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "syndication" / "wire_copies.jsonl"
@@ -26,8 +26,8 @@ def pairs(groups) -> set[frozenset[str]]:
 
 
 def score() -> dict:
-    from storyline.records import Article
-    from storyline.syndication import find_syndicated
+    from storyline.core.records import Article
+    from storyline.corpus.syndication import find_syndicated
 
     rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
     articles = [

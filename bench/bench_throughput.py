@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from storyline.benchdoc import write_section
+from storyline.eval.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR = ROOT.parent / "shared" / "datasets" / "polnear"
@@ -38,7 +38,7 @@ def peak_mb() -> float:
 
 
 def run_spacy(paths: list[Path]) -> dict:
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     bodies = [p.read_text(encoding="utf-8") for p in paths]
     nlp = load_nlp()
@@ -49,10 +49,11 @@ def run_spacy(paths: list[Path]) -> dict:
 
 
 def run_stages(paths: list[Path]) -> dict:
-    from storyline.inputs import read_sources
-    from storyline.parse import load_nlp
-    from storyline.pipeline import Options, corpus_pipeline, per_article_pipeline
-    from storyline.records import Article, Corpus
+    from storyline.inputs.sources import read_sources
+    from storyline.article.parse import load_nlp
+    from storyline.core.options import Options
+    from storyline.core.pipeline import corpus_pipeline, per_article_pipeline
+    from storyline.core.records import Article, Corpus
 
     load_nlp()  # loading the model is start-up, not per-article work
     records: list = list(read_sources([str(p) for p in paths]))
@@ -78,7 +79,7 @@ def run_stages(paths: list[Path]) -> dict:
 
 def run_analyze(paths: list[Path]) -> dict:
     from storyline.analyze import analyze
-    from storyline.pipeline import Options
+    from storyline.core.options import Options
 
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Fetch the pinned charting/timeline libraries from npm and write their
-# minified builds into src/storyline/static/. The written files are committed:
+# minified builds into src/storyline/present/static/. The written files are committed:
 # nothing is fetched when storyline runs. Rerun only to change a version.
 set -euo pipefail
 VIS_TIMELINE=8.5.4
 CHART_JS=4.5.1
 cd "$(dirname "$0")/.."
-dest=src/storyline/static
+dest=src/storyline/present/static
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 npm install --prefix "$tmp" --silent --no-audit --no-fund --ignore-scripts \

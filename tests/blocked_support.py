@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from conftest import FIXTURES, ROOT
-from storyline.blocks import OUTPUTS, BlockRun, shard_file, write_rows
-from storyline.inputs import load_manifest
-from storyline.pipeline import LocalExecutor, Options
+from storyline.corpus.blocks import OUTPUTS, BlockRun, shard_file, write_rows
+from storyline.inputs.manifest import load_manifest
+from storyline.core.options import Options
+from storyline.core.pipeline import LocalExecutor
 
 # Fictional articles only: examples/, the syndicated wire copies, the statement fixtures.
 BLOCKED_INPUTS = [ROOT / "examples", FIXTURES / "syndication" / "wire_copies.jsonl", FIXTURES / "statements"]

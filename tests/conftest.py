@@ -45,8 +45,8 @@ def seeds_dir() -> Path:
 def example_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``storyline analyze examples --manifest examples/manifest.csv`` once per session: its output folder."""
     from storyline.analyze import analyze
-    from storyline.inputs import load_manifest
-    from storyline.pipeline import Options
+    from storyline.inputs.manifest import load_manifest
+    from storyline.core.options import Options
 
     out = tmp_path_factory.mktemp("examples_run")
     manifest = load_manifest(ROOT / "examples" / "manifest.csv")

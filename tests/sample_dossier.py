@@ -11,8 +11,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from storyline.records import Article, Comment, Corpus, Skipped
-from storyline.store import Store
+from storyline.core.records import Article, Comment, Corpus, Skipped
+from storyline.store.sqlite import Store
 
 BODIES = [
     (

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import FIXTURES, ROOT, validate_dossier
 from storyline.analyze import analyze
-from storyline.inputs import load_manifest
-from storyline.pipeline import Options
+from storyline.inputs.manifest import load_manifest
+from storyline.core.options import Options
 
 CORPUS = FIXTURES / "corpus"
 

@@ -1,4 +1,4 @@
-from storyline.benchdoc import write_section
+from storyline.eval.benchdoc import write_section
 
 
 def test_benchdoc_replaces_only_its_own_section_in_place(tmp_path):

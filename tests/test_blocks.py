@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from storyline import claims
-from storyline.blocks import BlockRun, bucket_of, components, read_bucket, similar_pairs
-from storyline.pipeline import LocalExecutor, Options
+from storyline.corpus import claim_search
+from storyline.corpus.blocks import BlockRun, bucket_of, components, read_bucket, similar_pairs
+from storyline.core.options import Options
+from storyline.core.pipeline import LocalExecutor
 
 VECTORS_PER_SHARD = 60
 
@@ -62,19 +63,19 @@ def test_blocks_similar_pairs_equal_in_process_search_below_the_exact_limit(tmp_
     run = BlockRun(fake_parts(tmp_path), LocalExecutor(1), Options())
     run.fresh()
     i, j, cos = similar_pairs(run, "units", shard_vectors, 0.5, 30)
-    ei, ej, ecos = claims.neighbour_pairs(ALL, 0.5, 30)
+    ei, ej, ecos = claim_search.neighbour_pairs(ALL, 0.5, 30)
     assert len(i) > 100
     assert (i == ei).all() and (j == ej).all()
     np.testing.assert_allclose(cos, ecos, atol=1e-6)
 
 
 def test_blocks_similar_pairs_inverted_file_finds_the_close_pairs(tmp_path, monkeypatch):
-    monkeypatch.setattr(claims, "EXACT_LIMIT", 10)
-    monkeypatch.setattr(claims, "CELL_SIZE", 40)
+    monkeypatch.setattr(claim_search, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(claim_search, "CELL_SIZE", 40)
     run = BlockRun(fake_parts(tmp_path), LocalExecutor(1), Options())
     run.fresh()
     i, j, cos = similar_pairs(run, "units", shard_vectors, 0.5, 30)
-    exact = set(zip(*claims.neighbour_pairs(ALL, 0.5, 30)[:2]))
+    exact = set(zip(*claim_search.neighbour_pairs(ALL, 0.5, 30)[:2]))
     found = set(zip(i.tolist(), j.tolist()))
     assert (cos >= 0.5).all() and (i < j).all()
     assert len(found & exact) / len(exact) >= 0.8  # cells searched with probes keep most close pairs
@@ -83,10 +84,10 @@ def test_blocks_similar_pairs_inverted_file_finds_the_close_pairs(tmp_path, monk
 @pytest.mark.parametrize("exact_limit", [10_000, 10])  # compared with everything; an inverted file of cells
 def test_blocks_pair_files_keep_the_pairs_and_give_the_driver_forests_with_the_same_components(
         tmp_path, monkeypatch, exact_limit):
-    from storyline.blocks import similar_pair_files, unique_pairs
+    from storyline.corpus.blocks import similar_pair_files, unique_pairs
 
-    monkeypatch.setattr(claims, "EXACT_LIMIT", exact_limit)
-    monkeypatch.setattr(claims, "CELL_SIZE", 40)
+    monkeypatch.setattr(claim_search, "EXACT_LIMIT", exact_limit)
+    monkeypatch.setattr(claim_search, "CELL_SIZE", 40)
     run = BlockRun(fake_parts(tmp_path), LocalExecutor(1), Options())
     run.fresh()
     files, (fi, fj, fcos), found = similar_pair_files(run, "units", shard_vectors, 0.3, 30, 0.6)
@@ -111,7 +112,7 @@ def test_blocks_components_label_linked_ids_alike():
 
 
 def test_blocks_cut_to_fit_splits_a_chained_component_at_its_weak_link():
-    from storyline.blocks import cut_to_fit
+    from storyline.corpus.blocks import cut_to_fit
 
     # Two tight triangles (0.9) joined by one weak pair (0.5): one component of 6 at the cut 0.4.
     i, j = np.array([0, 0, 1, 2, 3, 3, 4]), np.array([1, 2, 2, 3, 4, 5, 5])
@@ -157,7 +158,7 @@ def test_blocks_pass_gives_the_normal_dossier_on_the_fixture_corpus(fixture_corp
     assert normal["syndicated"] and normal["claims"] and len(normal["articles"]) == 16
     assert result.dossier == normal
     assert (tmp_path / "report.html").exists()
-    from storyline.blocks import OUTPUTS
+    from storyline.corpus.blocks import OUTPUTS
 
     left = {entry.name for entry in (parts / "_corpus").iterdir()}
     assert left <= {*OUTPUTS.values(), "_done"} and "claims.jsonl" in left  # the lists stay, the scratch goes
@@ -167,7 +168,7 @@ def test_blocks_rerun_redoes_only_the_stages_not_done(blocked_parts, tmp_path):
     from blocked_support import parts_options
 
     from storyline.analyze import analyze_blocked
-    from storyline.blocks import run_corpus
+    from storyline.corpus.blocks import run_corpus
 
     parts, normal = blocked_parts
     work = parts / "_corpus"

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, SHARED
 from sample_dossier import RunningServer, payload_dossier, sample_dossier, write_store
 
-from storyline.report import write_report
+from storyline.present.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -112,7 +112,7 @@ def test_browser_report_for_seed_articles(open_page, tmp_path):
     if not seeds.is_dir():
         pytest.skip(f"{seeds} not present")
     from storyline.analyze import analyze
-    from storyline.pipeline import Options
+    from storyline.core.options import Options
 
     result = analyze([str(seeds)], tmp_path, Options())
     report = tmp_path / "report.html"

@@ -7,11 +7,15 @@ import random
 import numpy as np
 import pytest
 
-from storyline import claims
-from storyline.claims import Claims, average_linkage, date_key, negated, neighbour_pairs, seen_on
-from storyline.embed import MemoryCache
-from storyline.pipeline import LocalExecutor, Options
-from storyline.records import Article, Corpus
+from storyline.corpus import claim_linkage, claim_search, claims
+from storyline.corpus.claim_labels import date_key, seen_on
+from storyline.corpus.claim_linkage import average_linkage, negated
+from storyline.corpus.claim_search import neighbour_pairs
+from storyline.corpus.claims import Claims
+from storyline.article.embed import MemoryCache
+from storyline.core.options import Options
+from storyline.core.pipeline import LocalExecutor
+from storyline.core.records import Article, Corpus
 
 
 def _unit(x):
@@ -23,8 +27,8 @@ def test_claims_inverted_file_finds_what_exact_search_finds(monkeypatch):
     centres = _unit(rng.standard_normal((300, 64)))
     vectors = _unit(np.repeat(centres, 4, axis=0) + 0.5 * _unit(rng.standard_normal((1200, 64))))
     exact = neighbour_pairs(vectors, 0.5)
-    monkeypatch.setattr(claims, "EXACT_LIMIT", 100)
-    monkeypatch.setattr(claims, "CELL_SIZE", 200)
+    monkeypatch.setattr(claim_search, "EXACT_LIMIT", 100)
+    monkeypatch.setattr(claim_search, "CELL_SIZE", 200)
     approximate = neighbour_pairs(vectors, 0.5)
     exact_pairs = set(zip(exact[0].tolist(), exact[1].tolist()))
     found = set(zip(approximate[0].tolist(), approximate[1].tolist()))
@@ -164,8 +168,9 @@ def test_claims_seeds_summit_claim_spans_the_years_and_stays_on_topic(stage):
     with nothing on rare earths, sanctions, NATO or the cancellation."""
     from conftest import shared_path
 
-    from storyline.inputs import expand, load_manifest, read_sources
-    from storyline.pipeline import per_article_pipeline
+    from storyline.inputs.manifest import load_manifest
+    from storyline.inputs.sources import expand, read_sources
+    from storyline.core.pipeline import per_article_pipeline
 
     seeds = shared_path("seeds")
     options = Options(embedding_cache=MemoryCache())
@@ -193,10 +198,10 @@ def test_claims_seeds_summit_claim_spans_the_years_and_stays_on_topic(stage):
 def test_claims_settle_moves_a_unit_to_the_group_it_fits_better():
     # Unit 2 sits with 3 (score 0.6) but averages 0.8 with the group {0, 1}.
     pairs = [(0, 1, 0.9), (0, 2, 0.8), (1, 2, 0.8), (2, 3, 0.6)]
-    groups = claims.settle(4, pairs, [0, 0, 2, 2], threshold=0.5)
+    groups = claim_linkage.settle(4, pairs, [0, 0, 2, 2], threshold=0.5)
     assert groups[2] == groups[0] == groups[1] and groups[3] != groups[2]
     # Nothing moves below the threshold.
-    assert claims.settle(4, pairs, [0, 0, 2, 2], threshold=0.85) == [0, 0, 2, 2]
+    assert claim_linkage.settle(4, pairs, [0, 0, 2, 2], threshold=0.85) == [0, 0, 2, 2]
 
 
 TWO_THINGS = [
@@ -210,8 +215,8 @@ TWO_THINGS = [
 
 
 def test_claims_statement_asserting_two_things_joins_two_claims(stage):
-    from storyline.clauses import clause_spans
-    from storyline.parse import load_nlp
+    from storyline.article.clauses import clause_spans
+    from storyline.article.parse import load_nlp
 
     nlp = load_nlp()
     articles, statements = [], []
@@ -263,29 +268,29 @@ def test_claims_nested_report_counts_once_but_points_at_the_claim(stage):
     assert by_id["st2"]["claim"] == claim["id"] and by_id["st2"]["claims"] == [claim["id"]]
 
 
-# --- in blocks over a parts directory (storyline.blocks) ---------------------------
+# --- in blocks over a parts directory (storyline.corpus.blocks) ---------------------------
 
 
 def test_claims_centring_mean_is_the_same_summed_in_any_order():
     rng = np.random.default_rng(5)
     vectors = _unit(rng.standard_normal((90, 16)))
     parts = [vectors[60:], vectors[:25], vectors[25:60]]
-    total = [sum(column) for column in zip(*(claims.vector_sum(part) for part in parts))]
-    blocked = claims.centre(vectors[rng.permutation(90)], claims.centring_shift(90, total))
-    in_process = claims.centred(vectors[rng.permutation(90)])
+    total = [sum(column) for column in zip(*(claim_linkage.vector_sum(part) for part in parts))]
+    blocked = claim_linkage.centre(vectors[rng.permutation(90)], claim_linkage.centring_shift(90, total))
+    in_process = claim_linkage.centred(vectors[rng.permutation(90)])
     assert np.array_equal(np.sort(blocked, axis=0), np.sort(in_process, axis=0))  # to the bit
     assert not np.allclose(in_process, vectors, atol=1e-3)  # the mean was taken out
 
 
 def grouped(n, pairs, threshold):
-    return claims.settle(n, pairs, average_linkage(n, pairs, threshold, floor=0.0), threshold)
+    return claim_linkage.settle(n, pairs, average_linkage(n, pairs, threshold, floor=0.0), threshold)
 
 
 def test_claims_grouping_each_linking_component_alone_gives_the_same_groups():
     """What ``blocked_claims`` relies on: with many tied scores, grouping each component of the
     pairs that can link (score >= threshold) alone, with only its own pairs, gives the groups of
     the whole graph (seed 259 once failed: ties went to whichever root average linkage kept)."""
-    from storyline.blocks import components
+    from storyline.corpus.blocks import components
 
     for seed in range(250, 270):
         rng = random.Random(seed)
@@ -312,7 +317,7 @@ def blocked_corpus(blocked_parts):
 def blocked_lists(parts, dossier, executor=None):
     from blocked_support import block_run, write_upstream
 
-    from storyline.blocks import read_corpus
+    from storyline.corpus.blocks import read_corpus
 
     run = block_run(parts, executor)
     write_upstream(run, dossier, ["statements", "syndicated"])
@@ -390,7 +395,7 @@ def test_claims_blocked_embeds_what_a_shard_lacks_as_the_embed_stage_would(block
 def test_claims_blocked_with_a_small_block_cap_keeps_every_block_under_it(blocked_corpus):
     from blocked_support import block_run, write_upstream
 
-    from storyline.blocks import read_corpus
+    from storyline.corpus.blocks import read_corpus
 
     parts, dossier = blocked_corpus
     run = block_run(parts)

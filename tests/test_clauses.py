@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from storyline.clauses import clause_spans
+from storyline.article.clauses import clause_spans
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     return load_nlp()
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from storyline.dates import normalize_date
+from storyline.core.dates import normalize_date
 
 
 @pytest.mark.parametrize(

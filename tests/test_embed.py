@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storyline.embed import DIMENSIONS, Embedder, MemoryCache, cache_key
+from storyline.article.embed import DIMENSIONS, Embedder, MemoryCache, cache_key
 
 
 class CountingEmbedder(Embedder):
@@ -73,7 +73,7 @@ def test_embed_minilm_paraphrase_closer_than_other_topic(model_embedder):
 
 
 def stored_vectors(db_path) -> dict[str, bytes]:
-    from storyline.store import Store
+    from storyline.store.sqlite import Store
 
     with Store(db_path) as store:
         return {row["key"]: bytes(row["vector"]) for row in store.conn.execute("SELECT key, vector FROM embeddings")}
@@ -83,8 +83,8 @@ def analyze_examples(out, options=None):
     from conftest import ROOT
 
     from storyline.analyze import analyze
-    from storyline.inputs import load_manifest
-    from storyline.pipeline import Options
+    from storyline.inputs.manifest import load_manifest
+    from storyline.core.options import Options
 
     manifest = load_manifest(ROOT / "examples" / "manifest.csv")
     return analyze([str(ROOT / "examples")], out, options or Options(), manifest=manifest)
@@ -92,7 +92,7 @@ def analyze_examples(out, options=None):
 
 def test_embed_stage_in_two_workers_leaves_the_driver_nothing_to_embed(example_run, tmp_path, monkeypatch):
     """The workers (spawned: they do not see this patch) embed every text claims and stories ask for."""
-    from storyline.pipeline import Options
+    from storyline.core.options import Options
 
     def refuse(self, texts):
         raise AssertionError(f"the driver embedded {len(texts)} texts")
@@ -108,7 +108,7 @@ def test_embed_stage_gives_the_dossier_the_corpus_stages_gave_alone(example_run,
     """Without the stage, claims and stories embed everything in the driver: same claims, same stories."""
     import json
 
-    from storyline import pipeline
+    from storyline.core import pipeline
 
     monkeypatch.setattr(pipeline, "PER_ARTICLE_STAGES", [n for n in pipeline.PER_ARTICLE_STAGES if n != "embed"])
     alone = analyze_examples(tmp_path).dossier
@@ -116,10 +116,10 @@ def test_embed_stage_gives_the_dossier_the_corpus_stages_gave_alone(example_run,
 
 
 def test_embed_stage_texts_are_the_claim_units_and_the_lead():
-    from storyline.claims import claim_text
-    from storyline.embed import article_texts
-    from storyline.records import Article
-    from storyline.stories import lead_text
+    from storyline.article.units import claim_text
+    from storyline.article.embed import article_texts
+    from storyline.core.records import Article
+    from storyline.article.units import lead_text
 
     body = 'Port talks. "The strike must end now," Keller said. Nothing more.'
     start, end = body.index('"'), body.index(',"') + 2

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from storyline.entities import Entities, blocked_entities, resolve_corpus
-from storyline.pipeline import LocalExecutor, Options
-from storyline.records import Article, Corpus
-from storyline.statements import Statements, find_quotes
+from storyline.corpus.entities import Entities, blocked_entities, resolve_corpus
+from storyline.core.options import Options
+from storyline.core.pipeline import LocalExecutor
+from storyline.core.records import Article, Corpus
+from storyline.article.quotes import find_quotes
+from storyline.article.statements import Statements
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statements"
 THIRD = (
@@ -35,7 +37,7 @@ def _articles(nlp) -> list[Article]:
 
 @pytest.fixture(scope="module")
 def corpus():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     [done] = list(Entities(Options()).run([Corpus(articles=_articles(load_nlp()))]))
     return done
@@ -97,7 +99,7 @@ def test_entities_statements_have_the_dossier_shape(corpus):
 
 
 def test_entities_ids_do_not_depend_on_input_order():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     articles = _articles(load_nlp())
     forward = Corpus(articles=list(articles))
@@ -110,8 +112,8 @@ def test_entities_ids_do_not_depend_on_input_order():
 
 def test_entities_seed_officials_are_one_entity_each(seeds_dir):
     """The issue's seed check: three officials, one entity each despite spelling variants."""
-    from storyline.extract_text import extract_text
-    from storyline.parse import load_nlp
+    from storyline.article.extract_text import extract_text
+    from storyline.article.parse import load_nlp
 
     nlp = load_nlp()
     articles, comments = [], []
@@ -147,7 +149,7 @@ def fixture_parts(blocked_parts):
 
 
 def _blocked_lists(run) -> tuple[list[dict], list[dict]]:
-    from storyline.blocks import OUTPUTS, read_rows
+    from storyline.corpus.blocks import OUTPUTS, read_rows
 
     return list(read_rows(run.path(OUTPUTS["entities"]))), list(read_rows(run.path(OUTPUTS["statements"])))
 
@@ -172,7 +174,7 @@ def test_entities_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts)
 def test_entities_blocked_equals_in_process_with_two_workers(fixture_parts):
     from blocked_support import block_run
 
-    from storyline.blocks import held
+    from storyline.corpus.blocks import held
 
     parts, dossier = fixture_parts
     executor = LocalExecutor(2)
@@ -216,7 +218,7 @@ def _hand_article(number: int, body: str, names: list[tuple[str, str, list[str]]
 def _write_shard(parts: Path, number: int, articles: list[Article]) -> None:
     import json
 
-    from storyline.parts import SUCCESS, TABLES, shard_folder, shard_tables, write_table
+    from storyline.store.parts import SUCCESS, TABLES, shard_folder, shard_tables, write_table
 
     folder = shard_folder(parts, number)
     folder.mkdir(parents=True)
@@ -231,7 +233,7 @@ def test_entities_blocked_bare_first_name_joins_across_blocks(tmp_path):
     with the bare ``Adams`` mentions (``adams`` < ``zoe``), without the bare ``Kovacs`` ones (``kovacs`` > ``anna``)."""
     from blocked_support import block_run
 
-    from storyline.blocks import bucket_of
+    from storyline.corpus.blocks import bucket_of
 
     articles = [
         _hand_article(1, "Zoe Adams met Anna Kovacs.", [("m1", "Zoe Adams", ["Mayor"]), ("m2", "Anna Kovacs", [])], []),

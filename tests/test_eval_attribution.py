@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storyline import eval_attribution as ea
+from storyline.eval import attribution as ea
 
 TEXT = (
     '"The bridge will reopen in May," Mayor Lena Ostrova said.\n\n'

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from storyline import eval_claims
-from storyline.eval_claims import bcubed, half, load, pairwise
+from storyline.eval import claims as eval_claims
+from storyline.eval.claims import bcubed, half, load, pairwise
 
 
 def test_eval_claims_pairwise_counts_pairs():

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from storyline import eval_time
-from storyline.eval_time import Counts, GoldTimex, read_timeml, score_doc, to_timeml
-from storyline.times import TimeExpr
+from storyline.eval import time as eval_time
+from storyline.eval.time import Counts, GoldTimex, read_timeml, score_doc, to_timeml
+from storyline.article.time_values import TimeExpr
 
 SAMPLE = Path(__file__).parent / "fixtures" / "times" / "timeml"
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from storyline.events import Events, Timeline, dates_compatible, find_events, merge_timeline
-from storyline.pipeline import Options, Pipeline
-from storyline.records import Article, Corpus
-from storyline.times import Times, tag_times
+from storyline.article.events import Events, find_events
+from storyline.corpus.timeline import Timeline, dates_compatible, merge_timeline
+from storyline.core.options import Options
+from storyline.core.pipeline import Pipeline
+from storyline.core.records import Article, Corpus
+from storyline.article.times import Times, tag_times
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "times"
@@ -21,7 +23,7 @@ SCHEMA = json.loads((ROOT / "docs" / "dossier.schema.json").read_text(encoding="
 
 @pytest.fixture(scope="module")
 def nlp():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     return load_nlp()
 
@@ -153,7 +155,7 @@ def seed_corpus() -> Corpus:
     folder = SHARED / "seeds" / "articles"
     if not folder.exists():
         pytest.skip("seed articles not present")
-    from storyline.extract_text import extract_text
+    from storyline.article.extract_text import extract_text
 
     published = {"001": "2025-07-04", "004": "2025-05-05"}
     records = []
@@ -206,7 +208,7 @@ def test_events_verbless_fragment_is_handled(nlp):
     assert all(e["date"] == "2025-03-03" for e in events)
 
 
-# -- the timeline in blocks over a parts directory (storyline.blocks) ----------------
+# -- the timeline in blocks over a parts directory (storyline.corpus.blocks) ----------------
 
 
 @pytest.fixture
@@ -217,8 +219,8 @@ def blocked_corpus(blocked_parts):
 
 def blocked_lists(parts, dossier, buckets=3):
     from blocked_support import block_run, write_upstream
-    from storyline.blocks import OUTPUTS, read_rows
-    from storyline.events import blocked_timeline
+    from storyline.corpus.blocks import OUTPUTS, read_rows
+    from storyline.corpus.timeline import blocked_timeline
 
     run = block_run(parts, buckets=buckets)
     write_upstream(run, dossier, ["entities"])

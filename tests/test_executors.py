@@ -8,10 +8,11 @@ import pytest
 
 from conftest import ROOT
 from storyline.analyze import analyze
-from storyline.executors import DaskExecutor, make_executor
-from storyline.inputs import load_manifest
-from storyline.pipeline import LocalExecutor, Options, Pipeline
-from storyline.records import RawDoc
+from storyline.core.executors import DaskExecutor, make_executor
+from storyline.inputs.manifest import load_manifest
+from storyline.core.options import Options
+from storyline.core.pipeline import LocalExecutor, Pipeline
+from storyline.core.records import RawDoc
 
 distributed = pytest.importorskip("dask.distributed")
 

@@ -9,9 +9,9 @@ from sample_dossier import sample_dossier, write_store
 from typer.testing import CliRunner
 
 from storyline.cli import app
-from storyline.export import TABLES, export_table
-from storyline.records import Corpus
-from storyline.store import Store
+from storyline.present.export import TABLES, export_table
+from storyline.core.records import Corpus
+from storyline.store.sqlite import Store
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storyline.extract_html import choose_title, clean_author, extract_html, strip_site_name
+from storyline.article.extract_html import choose_title, clean_author, extract_html, strip_site_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 BENCH_SCRIPT = Path(__file__).parents[1] / "bench" / "bench_extract.py"

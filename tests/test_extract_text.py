@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storyline.extract_text import extract_text
+from storyline.article.extract_text import extract_text
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SEEDS = Path(__file__).parents[1] / ".." / "shared" / "seeds" / "articles"

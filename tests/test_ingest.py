@@ -9,13 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from storyline import fetch as fetch_module
+from storyline.inputs import fetch as fetch_module
 from storyline.analyze import analyze
-from storyline.fetch import Fetcher, FetchError, FetchOptions
-from storyline.ingest import FETCH_OFF
-from storyline.inputs import expand, read_sources
-from storyline.pipeline import Options
-from storyline.records import RawDoc, Skipped
+from storyline.inputs.fetch import Fetcher, FetchError, FetchOptions
+from storyline.inputs.urls import FETCH_OFF
+from storyline.inputs.sources import expand, read_sources
+from storyline.core.options import Options
+from storyline.core.records import RawDoc, Skipped
 
 PAGE = """<!doctype html><html><head><title>{title} | Dunmore Ledger</title>
 <meta property="og:site_name" content="Dunmore Ledger"></head><body>

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from storyline.inputs import InputError, expand, load_manifest, read_sources
-from storyline.records import RawDoc, Skipped
+from storyline.inputs.manifest import load_manifest
+from storyline.inputs.sources import expand, read_sources
+from storyline.inputs.text import InputError
+from storyline.core.records import RawDoc, Skipped
 
 
 def write(path: Path, content: str | bytes) -> Path:

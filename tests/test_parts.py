@@ -9,10 +9,12 @@ import pytest
 
 from conftest import ROOT
 from storyline.analyze import analyze_parts, ingest_parts_into_store
-from storyline.export import TABLES as EXPORT_TABLES
-from storyline.inputs import expand, load_manifest
-from storyline.parts import SUCCESS, complete_shards, parts_dataset, plan_shards, shard_folder, write_parts
-from storyline.pipeline import LocalExecutor, Options
+from storyline.present.export import TABLES as EXPORT_TABLES
+from storyline.inputs.manifest import load_manifest
+from storyline.inputs.sources import expand
+from storyline.store.parts import SUCCESS, complete_shards, parts_dataset, plan_shards, shard_folder, write_parts
+from storyline.core.options import Options
+from storyline.core.pipeline import LocalExecutor
 
 pq = pytest.importorskip("pyarrow.parquet")
 
@@ -58,7 +60,7 @@ def test_parts_dossier_equals_the_normal_run_on_examples(parts_run, example_run)
 
 
 def test_parts_findings_and_signatures_read_back_exactly(parts_run, example_run):
-    from storyline.store import Store
+    from storyline.store.sqlite import Store
 
     out, _, _ = parts_run
     with Store(example_run / "storyline.db") as normal, Store(out / "storyline.db") as parts:
@@ -152,9 +154,9 @@ def test_parts_cli_parts_only_then_ingest_parts(example_run, tmp_path):
 
 def test_parts_embeddings_ingested_leave_the_corpus_stages_nothing_to_embed(parts_run, example_run, tmp_path,
                                                                             monkeypatch):
-    from storyline.embed import Embedder
-    from storyline.parts import TABLES, read_table
-    from storyline.store import Store
+    from storyline.article.embed import Embedder
+    from storyline.store.parts import TABLES, read_table
+    from storyline.store.sqlite import Store
 
     out, _, _ = parts_run
     keys = [row["key"] for folder in complete_shards(out / "parts")[0]

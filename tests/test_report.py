@@ -1,6 +1,6 @@
 import re
 
-from storyline.report import date_sort_key, render_report, safe_url, segments
+from storyline.present.report import date_sort_key, render_report, safe_url, segments
 
 PAYLOADS = [
     '<script>alert(1)</script>',
@@ -88,7 +88,7 @@ def test_report_only_links_http_urls():
 
 from sample_dossier import sample_dossier  # noqa: E402
 
-from storyline.report import (  # noqa: E402
+from storyline.present.report import (  # noqa: E402
     Links,
     body_pieces,
     claim_series,

@@ -9,10 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sample_dossier import PAYLOADS, RunningServer, payload_dossier, sample_dossier, write_store
 
-from storyline.records import Corpus
-from storyline.search import StoreView, match_expression, snippet_parts
-from storyline.serve import CSP, create_app
-from storyline.store import Store
+from storyline.core.records import Corpus
+from storyline.store.search import match_expression, snippet_parts
+from storyline.store.view import StoreView
+from storyline.present.app import CSP, create_app
+from storyline.store.sqlite import Store
 
 PAGES = ["/", "/timeline", "/claims", "/claims/c1", "/people", "/people/e1", "/articles", "/articles/a1",
          "/search?q=ferry", "/search?speaker=e2", "/docs"]

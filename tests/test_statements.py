@@ -6,16 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from storyline.pipeline import Options
-from storyline.records import Article
-from storyline.statements import Statements, find_quotes, find_statements, fold_word
+from storyline.core.options import Options
+from storyline.core.records import Article
+from storyline.article.quotes import find_quotes
+from storyline.article.speakers import fold_word
+from storyline.article.statements import Statements, find_statements
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statements"
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     return load_nlp()
 
@@ -200,7 +202,7 @@ def test_statements_spacy_component_via_add_pipe():
 
 def test_statements_seed_roles_resolve(nlp, seeds_dir):
     """The issue's seed checks: role descriptions resolve to the named official."""
-    from storyline.extract_text import extract_text
+    from storyline.article.extract_text import extract_text
 
     def speakers(prefix: str) -> dict[str, str | None]:
         [path] = sorted(seeds_dir.glob(prefix + "_*.txt"))

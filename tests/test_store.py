@@ -2,8 +2,8 @@ import sqlite3
 
 import numpy as np
 
-from storyline.records import Article, Comment, Corpus, Skipped
-from storyline.store import Store
+from storyline.core.records import Article, Comment, Corpus, Skipped
+from storyline.store.sqlite import Store
 
 
 def article(body="Body text.", input_hash="i1", content_hash="c1", **kw):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy.sparse import vstack
 
-from storyline.embed import MemoryCache
-from storyline.pipeline import Options
-from storyline.records import Article, Corpus
-from storyline.stories import Stories
+from storyline.article.embed import MemoryCache
+from storyline.core.options import Options
+from storyline.core.records import Article, Corpus
+from storyline.corpus.stories import Stories
 
 # Fictional articles: a dam story and a port-strike story that share a
 # minister (Ruth Becker), and one lone article on a chess tournament.
@@ -77,7 +77,7 @@ TEXTS = [
 
 
 def test_stories_tfidf_from_shard_statistics_equals_tfidf_rows():
-    from storyline.stories import merge_term_statistics, term_statistics, tfidf_rows, tfidf_transform, tfidf_weights
+    from storyline.corpus.stories import merge_term_statistics, term_statistics, tfidf_rows, tfidf_transform, tfidf_weights
 
     ordered = sorted(TEXTS)
     expected, terms = tfidf_rows([text for _, text in ordered])
@@ -100,8 +100,8 @@ def fixture_parts(blocked_parts):
 
 
 def _blocked_stories(run, weights=None) -> tuple[dict, list[dict]]:
-    from storyline.blocks import OUTPUTS, read_rows
-    from storyline.stories import blocked_stories
+    from storyline.corpus.blocks import OUTPUTS, read_rows
+    from storyline.corpus.stories import blocked_stories
 
     summary = blocked_stories(run) if weights is None else blocked_stories(run, weights)
     return summary, list(read_rows(run.path(OUTPUTS["stories"])))
@@ -122,8 +122,8 @@ def test_stories_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts):
 def test_stories_blocked_equals_in_process_with_two_workers(fixture_parts):
     from blocked_support import block_run
 
-    from storyline.blocks import held
-    from storyline.pipeline import LocalExecutor
+    from storyline.corpus.blocks import held
+    from storyline.core.pipeline import LocalExecutor
 
     parts, dossier = fixture_parts
     executor = LocalExecutor(2)
@@ -136,9 +136,9 @@ def test_stories_blocked_equals_in_process_over_several_components(fixture_parts
     """A wider radius cuts the pair graph into components, grouped by separate tasks."""
     from blocked_support import block_run
 
-    from storyline.parts import read_embeddings, read_shard
-    from storyline.records import Article as Stored
-    from storyline.stories import StoryWeights
+    from storyline.store.parts import read_embeddings, read_shard
+    from storyline.core.records import Article as Stored
+    from storyline.corpus.stories import StoryWeights
 
     parts, _ = fixture_parts
     run = block_run(parts, buckets=4)

@@ -9,10 +9,10 @@ import pytest
 
 from conftest import FIXTURES, validate_dossier
 from storyline.analyze import analyze
-from storyline.claims import carry_copies
-from storyline.pipeline import Options
-from storyline.records import Article
-from storyline.syndication import copy_of, find_syndicated
+from storyline.corpus.claims import carry_copies
+from storyline.core.options import Options
+from storyline.core.records import Article
+from storyline.corpus.syndication import copy_of, find_syndicated
 
 WIRE = FIXTURES / "syndication" / "wire_copies.jsonl"
 
@@ -124,7 +124,7 @@ def test_syndication_dossier_marks_copies_and_counts_their_statements_once(wire_
 
 
 def test_syndication_signatures_from_the_per_article_stage_give_the_same_groups():
-    from storyline.pipeline import Pipeline
+    from storyline.core.pipeline import Pipeline
 
     plain = find_syndicated(fixture_articles())
     signed = list(Pipeline(["signature"], Options()).run(fixture_articles()))
@@ -133,7 +133,7 @@ def test_syndication_signatures_from_the_per_article_stage_give_the_same_groups(
     assert find_syndicated(signed) == plain != []
 
 
-# -- in blocks over a parts directory (storyline.blocks) ---------------------------
+# -- in blocks over a parts directory (storyline.corpus.blocks) ---------------------------
 
 
 @pytest.fixture
@@ -143,8 +143,8 @@ def blocked_corpus(blocked_parts):
 
 
 def blocked_groups(run):
-    from storyline.blocks import OUTPUTS, read_rows
-    from storyline.syndication import blocked_syndication
+    from storyline.corpus.blocks import OUTPUTS, read_rows
+    from storyline.corpus.syndication import blocked_syndication
 
     summary = blocked_syndication(run)
     return summary, list(read_rows(run.path(OUTPUTS["syndicated"])))
@@ -163,8 +163,8 @@ def test_syndication_blocked_candidates_are_the_pairs_the_in_process_index_propo
     from datasketch import MinHashLSH
 
     from blocked_support import block_run
-    from storyline.parts import read_shard
-    from storyline.syndication import LSH_THRESHOLD, MIN_SHINGLES, NUM_PERM, band_candidates, lean, signature_of
+    from storyline.store.parts import read_shard
+    from storyline.corpus.syndication import LSH_THRESHOLD, MIN_SHINGLES, NUM_PERM, band_candidates, lean, signature_of
 
     parts, _ = blocked_corpus
     run = block_run(parts)
@@ -181,8 +181,8 @@ def test_syndication_blocked_candidates_are_the_pairs_the_in_process_index_propo
 def one_article_shards(parts):
     """Each wire copy in a shard of its own (the third unsigned, the fifth shard empty), without spaCy;
     and the articles as the store would number them."""
-    from storyline.parts import ShardTask, process_shard, read_shard
-    from storyline.pipeline import Pipeline
+    from storyline.store.parts import ShardTask, process_shard, read_shard
+    from storyline.core.pipeline import Pipeline
 
     lines = [line for line in WIRE.read_text(encoding="utf-8").splitlines() if line.strip()]
     lines.insert(4, "")
@@ -198,8 +198,8 @@ def one_article_shards(parts):
 
 
 def test_syndication_blocked_across_shards_on_two_workers_equals_in_process(tmp_path):
-    from storyline.blocks import BlockRun
-    from storyline.pipeline import LocalExecutor
+    from storyline.corpus.blocks import BlockRun
+    from storyline.core.pipeline import LocalExecutor
 
     articles = one_article_shards(tmp_path / "parts")
     assert articles[2].minhash is None

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from storyline.pipeline import Options
-from storyline.records import Article
-from storyline.times import Times, calendar_date, date_statements, parse_anchor, tag_times
+from storyline.core.options import Options
+from storyline.core.records import Article
+from storyline.article.said_on import date_statements
+from storyline.article.time_values import calendar_date, parse_anchor
+from storyline.article.times import Times, tag_times
 
 FIXTURES = Path(__file__).parent / "fixtures" / "times"
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -19,7 +21,7 @@ CONSTRUCTIONS = json.loads((FIXTURES / "constructions.json").read_text(encoding=
 
 @pytest.fixture(scope="module")
 def nlp():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     return load_nlp()
 
@@ -160,7 +162,7 @@ def seed_articles(manifest: bool) -> dict[str, Article]:
     folder = SHARED / "seeds" / "articles"
     if not folder.exists():
         pytest.skip("seed articles not present")
-    from storyline.extract_text import extract_text
+    from storyline.article.extract_text import extract_text
 
     published = {"001": "2025-07-04", "004": "2025-05-05"}
     if manifest:

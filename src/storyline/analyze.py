@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storyline.dossier import build_dossier
-from storyline.inputs import Manifest, expand, read_sources
-from storyline.executors import make_executor
-from storyline.fetch import fetcher_for
-from storyline.pipeline import Options, corpus_pipeline, per_article_pipeline
-from storyline.records import Article, RawDoc, Skipped
-from storyline.report import write_report
-from storyline.store import Store
+from storyline.present.dossier import build_dossier
+from storyline.inputs.manifest import Manifest
+from storyline.inputs.sources import expand, read_sources
+from storyline.core.executors import make_executor
+from storyline.inputs.fetch import fetcher_for
+from storyline.core.options import Options
+from storyline.core.pipeline import corpus_pipeline, per_article_pipeline
+from storyline.core.records import Article, RawDoc, Skipped
+from storyline.present.report import write_report
+from storyline.store.sqlite import Store
 
 
 @dataclass(slots=True)
@@ -88,12 +90,12 @@ def analyze_parts(
     blocked: bool = False,
 ) -> tuple[Any, RunResult | None]:
     """The cluster-style run: the workers read and analyse whole shards of the inputs and write
-    ``PARTS/shard=NNNNN/*.parquet`` (``storyline.parts``). Then, unless ``ingest`` is off: with
+    ``PARTS/shard=NNNNN/*.parquet`` (``storyline.store.parts``). Then, unless ``ingest`` is off: with
     ``blocked``, the corpus stages run as block tasks over the parts (``analyze_blocked``);
     otherwise the complete shards go into the store and the corpus stages, dossier and report
     follow as in ``analyze``."""
-    from storyline.blocks import held
-    from storyline.parts import write_parts
+    from storyline.corpus.blocks import held
+    from storyline.store.parts import write_parts
 
     out = Path(out_dir)
     parts = Path(parts_dir) if parts_dir else out / "parts"
@@ -111,10 +113,11 @@ def analyze_blocked(
     parts_dir: str | Path, out_dir: str | Path, options: Options, *, executor: Any = None, dossier: bool = True
 ) -> RunResult:
     """``storyline corpus-parts``: the corpus stages as block tasks on the executor over the complete
-    shards (``storyline.blocks``), no store; their lists land in ``PARTS/_corpus/``. With ``dossier``,
+    shards (``storyline.corpus.blocks``), no store; their lists land in ``PARTS/_corpus/``. With ``dossier``,
     also ``dossier.json`` and ``report.html`` (which read the whole corpus: for corpora a report can show)."""
-    from storyline.blocks import dossier_from_parts, run_corpus
-    from storyline.parts import complete_shards, read_marker
+    from storyline.corpus.blocks import run_corpus
+    from storyline.present.dossier import dossier_from_parts
+    from storyline.store.parts import complete_shards, read_marker
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

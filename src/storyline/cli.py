@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from storyline.dates import normalize_date
+from storyline.core.dates import normalize_date
 
 # Models come from installed packages only; never let a library reach a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -88,9 +88,12 @@ def analyze(
 ) -> None:
     """Analyse articles into OUT/dossier.json and OUT/report.html, growing the store."""
     from storyline.analyze import analyze as run_analyze
-    from storyline.ingest import corpus_reader
-    from storyline.inputs import RECORD_SUFFIXES, InputError, expand, load_manifest
-    from storyline.pipeline import Options
+    from storyline.inputs.read import corpus_reader
+    from storyline.inputs.manifest import load_manifest
+    from storyline.inputs.sources import expand
+    from storyline.inputs.suffixes import RECORD_SUFFIXES
+    from storyline.inputs.text import InputError
+    from storyline.core.options import Options
 
     if executor not in ("local", "dask"):
         raise typer.BadParameter("one of local, dask", param_hint="--executor")
@@ -109,7 +112,7 @@ def analyze(
         executor=executor, scheduler=scheduler,
     )
     if fetch:
-        from storyline.fetch import FetchOptions
+        from storyline.inputs.fetch import FetchOptions
 
         options.extra["fetch"] = FetchOptions(allow_private=allow_private, max_bytes=max_bytes)
     for flag, given in (("--parts-only", parts_only), ("--blocked", blocked)):
@@ -189,7 +192,7 @@ def ingest_parts(
 ) -> None:
     """Ingest the complete shards of a parts folder into the store; then corpus stages, dossier and report."""
     from storyline.analyze import ingest_parts_into_store
-    from storyline.pipeline import Options
+    from storyline.core.options import Options
 
     if not parts.is_dir():
         raise typer.BadParameter(f"no parts folder at {parts}", param_hint="PARTS")
@@ -210,7 +213,7 @@ def corpus_parts(
     """Corpus stages (entities, timeline, syndication, claims, stories) as block tasks over the complete shards
     of a parts folder, no store: the lists land in PARTS/_corpus/*.jsonl."""
     from storyline.analyze import analyze_blocked
-    from storyline.pipeline import Options
+    from storyline.core.options import Options
 
     if executor not in ("local", "dask"):
         raise typer.BadParameter("one of local, dask", param_hint="--executor")
@@ -233,7 +236,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Explore a store in the browser: timeline, claims, people, articles, search; JSON API at /api, docs at /docs."""
-    from storyline.serve import run
+    from storyline.present.app import run
 
     if not db.is_file():
         raise typer.BadParameter(f"no store at {db}", param_hint="--db")
@@ -250,7 +253,7 @@ def export(
     raw_csv: Annotated[bool, typer.Option("--raw-csv", help="Keep CSV cells exact: no ' before a cell a spreadsheet would run as a formula.")] = False,
 ) -> None:
     """Export one table of a store as CSV, JSON lines or Parquet."""
-    from storyline.export import FORMATS, TABLES, export_table
+    from storyline.present.export import FORMATS, TABLES, export_table
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--format")
@@ -279,19 +282,19 @@ WRITE_DOCS = typer.Option("--write-docs", help="Also update this evaluation's se
 @eval_app.command("attribution")
 def eval_attribution(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     """Statements and speakers against PolNeAR dev (../shared/datasets/polnear)."""
-    _run_eval("eval_attribution", write_docs)
+    _run_eval("eval.attribution", write_docs)
 
 
 @eval_app.command("time")
 def eval_time(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     """Temporal expressions against TimeBank + AQUAINT (../shared/datasets/timebank), TempEval-3 scoring."""
-    _run_eval("eval_time", write_docs)
+    _run_eval("eval.time", write_docs)
 
 
 @eval_app.command("claims")
 def eval_claims(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     """Claim grouping and stories against the team's labelled sets (eval/claims), held-out half."""
-    _run_eval("eval_claims", write_docs)
+    _run_eval("eval.claims", write_docs)
 
 
 def main() -> None:

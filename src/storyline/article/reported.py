@@ -1,0 +1,255 @@
+"""Reported speech in the parse: verbs of saying, their subjects (the speakers) and their content clauses.
+
+Used by ``storyline.article.statements`` for direct quotes' frames and for reported speech
+(``X said (that) …``, ``according to X``, noun cues such as ``expressed frustration that``).
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from storyline.article.speakers import NAME_LABELS, SUBJECT_DEPS, trim_entity
+
+
+# Verbs of saying, by lemma: a cue with one of these makes a speech statement.
+SPEECH_VERBS = frozenset(
+    """say tell state add note stress emphasize emphasise recall warn insist explain
+    acknowledge indicate confirm claim argue assert announce declare report write tweet
+    reply respond answer ask suggest admit deny mention remark comment observe predict
+    promise pledge vow urge contend maintain reiterate repeat conclude complain caution
+    charge allege testify reveal disclose concede boast quip joke lament describe call
+    counter retort inform assure propose demand underline underscore highlight specify
+    clarify recount shout chant yell scream whisper cite quote post muse hint imply
+    brief express voice agree stipulate proclaim affirm reaffirm object protest criticize
+    criticise accuse blast slam praise thank dismiss rule reject speak point continue exclaim
+    interject bark snap scoff sneer gush rave plead wonder opine intone mutter murmur cry holler
+    thunder concur acknowledge read""".split()
+)
+
+
+# Lemmas that only count as speech cues in a phrase (``point out``, ``rule out``).
+PARTICLE_REQUIRED = {"point": "out", "rule": "out"}
+
+
+# Speech verbs whose object is the addressee, not what was said.
+ADDRESSEE_VERBS = frozenset({"say", "tell", "ask", "inform", "brief", "assure", "thank", "speak", "write", "post", "agree"})
+
+
+# Prepositions that carry what a speech act is about (``called for``, ``criticized … for``).
+OBJECT_PREPS = frozenset({"for", "about", "as", "against", "on"})
+
+
+# Verbs of belief, intention or perception: kind "belief", never speech.
+BELIEF_VERBS = frozenset(
+    """believe think hope want expect fear feel doubt intend plan wish consider worry
+    suspect know assume guess reckon trust back support favor favour oppose""".split()
+)
+
+
+# Nouns that carry a that-clause of what was said (``expressed frustration that``).
+SPEECH_NOUNS = frozenset(
+    """frustration concern regret hope confidence view belief claim statement warning
+    assurance insistence conviction remark comment assertion argument""".split()
+)
+
+
+# ----------------------------------------------------------- parse helpers
+def verb_lemma(token: Token) -> str:
+    """The lemma, or a regular stem when the lemmatizer slips (``hopes`` → ``hop``)."""
+    lemma = token.lemma_.lower()
+    if lemma in SPEECH_VERBS or lemma in BELIEF_VERBS:
+        return lemma
+    low = token.lower_
+    for stem in (low, low[:-1], low[:-2], low[:-3], low[:-3] + "e", low[:-1] + "e"):
+        if stem in SPEECH_VERBS or stem in BELIEF_VERBS:
+            if low in (stem, stem + "s", stem + "es", stem + "ed", stem + "d", stem + "ing", stem[:-1] + "ing"):
+                return stem
+    return lemma
+
+
+def is_speech_verb(token: Token) -> bool:
+    lemma = verb_lemma(token)
+    if lemma not in SPEECH_VERBS or not (token.pos_ in ("VERB",) or token.tag_.startswith("VB")):
+        return False
+    if lemma in PARTICLE_REQUIRED:
+        return any(c.dep_ == "prt" and c.lower_ == PARTICLE_REQUIRED[lemma] for c in token.children)
+    return True
+
+
+def cue_span(verb: Token) -> tuple[int, int]:
+    end = verb.idx + len(verb.text)
+    for child in verb.children:
+        if child.dep_ == "prt" and child.i == verb.i + 1:
+            end = child.idx + len(child.text)
+    return verb.idx, end
+
+
+def cue_subject(verb: Token) -> Token | None:
+    """The speaker of a cue: its subject, through conj/advcl/xcomp and relative clauses."""
+    current = verb
+    for _ in range(4):
+        for child in current.children:
+            if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and current.lemma_.lower() in ("quote", "cite")):
+                if child.lower_ in ("it", "there") and child.dep_ == "nsubjpass":
+                    return None
+                if child.ent_type_ == "TIME":
+                    return None  # a live-blog timestamp read as the subject
+                return child
+        if current.dep_ in ("conj", "advcl", "xcomp", "pcomp") and current.head is not current:
+            joined_to = current.head
+            if current.dep_ == "conj" and joined_to.dep_ == "ccomp" and is_speech_verb(joined_to.head):
+                # ``X stated that A depends on B and has insisted that …``: the parser hung the
+                # second cue on the first one's content; its speaker is X.
+                joined_to = joined_to.head
+            current = joined_to
+        else:
+            return None
+    return None
+
+
+def source_of(token: Token) -> Token:
+    """``according to a statement by X`` → X."""
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ in ("by", "from", "of"):
+            for obj in child.children:
+                if obj.dep_ == "pobj" and (obj.ent_type_ or obj.pos_ == "PROPN"):
+                    return obj
+        if child.dep_ == "poss" and (child.ent_type_ or child.pos_ == "PROPN"):
+            return child
+    return token
+
+
+def speaker_span(token: Token) -> Span:
+    doc = token.doc
+    if token.pos_ == "PRON":
+        return doc[token.i : token.i + 1]
+    if token.ent_type_ in NAME_LABELS:
+        start, end = token.i, token.i + 1
+        while start > 0 and doc[start].ent_iob_ == "I":
+            start -= 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        ent = Span(doc, start, end, label=token.ent_type_)
+        return trim_entity(ent) or ent
+    for child in token.children:
+        if child.dep_ == "appos" and child.ent_type_ in ("PERSON", "ORG"):
+            return speaker_span(child)
+    start = token.left_edge.i
+    while start < token.i and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    return doc[start : token.i + 1]
+
+
+def clausal_content(verb: Token) -> tuple[int, int] | None:
+    comps = [c for c in verb.children if c.dep_ == "ccomp"]
+    if comps:
+        return span_without_mark(comps[0])
+    if verb.dep_ == "parataxis":
+        head = verb.head
+        sub = [t for t in subtree_span(head) if not t.is_space]
+        left = [t for t in sub if t.i < verb.left_edge.i]
+        right = [t for t in sub if t.i > verb.right_edge.i]
+        side = left if len(left) >= len(right) else right
+        side = _strip_punct(side)
+        if len(side) >= 3:
+            return side[0].idx, _end_of(side)
+    return None
+
+
+def quoted_conjunct_end(verb: Token, end: int) -> int:
+    """``said that A, but "B"``: a conjunct of the cue that opens with a quotation is
+    more of what was said (a narrator does not speak in quotes), so the content runs on."""
+    for child in verb.children:
+        if child.dep_ != "conj" or child.idx < end:
+            continue
+        tokens = [t for t in subtree_span(child) if not t.is_space]
+        while tokens and (tokens[0].dep_ == "cc" or tokens[0].text in (",", ";")):
+            tokens = tokens[1:]
+        if tokens and tokens[0].text in ("“", '"', "''"):
+            return _end_of(tokens)
+    return end
+
+
+def has_noun_cue(verb: Token) -> bool:
+    """``expressed frustration that …``: the noun carries the content (see ``_noun_cue``)."""
+    return any(c.dep_ == "dobj" and c.lemma_.lower() in SPEECH_NOUNS and any(g.dep_ in ("acl", "ccomp") for g in c.children)
+               for c in verb.children)
+
+
+def object_content(verb: Token) -> tuple[int, int] | None:
+    """What a speech act is about when it has no clause: ``criticized X for Y``,
+    ``called for X``, ``urged X to Y``, ``described the call as "pretty long"``.
+
+    ``say``/``tell``/``ask`` take an addressee or a pronoun as object, so only
+    their infinitive complement counts.
+    """
+    addressed = verb.lemma_.lower() in ADDRESSEE_VERBS
+    parts = []
+    for c in verb.children:
+        if c.i < verb.i:
+            continue
+        if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed):
+            parts.append(c)
+        elif c.dep_ == "dobj" and not addressed and c.pos_ not in ("PRON",) and c.lower_ not in ("so", "nothing"):
+            parts.append(c)
+    if not parts:
+        return None
+    tokens = [t for p in parts for t in subtree_span(p)]
+    tokens = _strip_punct(sorted(tokens, key=lambda t: t.i))
+    if not tokens:
+        return None
+    return tokens[0].idx, _end_of(tokens)
+
+
+def subtree_span(head: Token) -> Span:
+    """The tokens a head governs: one contiguous slice, the parser being projective."""
+    return head.doc[head.left_edge.i : head.right_edge.i + 1]
+
+
+def span_without_mark(head: Token) -> tuple[int, int]:
+    tokens = [t for t in subtree_span(head) if not t.is_space]
+    # A trailing participle or adverbial clause after a comma is the writer's, not the content:
+    # ``… said X, claiming that …`` / ``…, though voters …``.
+    for child in head.children:
+        if child.dep_ == "advcl" and child.i > head.i and child.left_edge.i > 0:
+            before = head.doc[child.left_edge.i - 1]
+            if before.text in (",", "—", "–", "-") and child.tag_ == "VBG" or child.left_edge.lower_ in ("though", "although", "while", "as"):
+                cut = child.left_edge.i - (1 if before.is_punct else 0)
+                tokens = [t for t in tokens if t.i < cut]
+                break
+    for child in head.children:  # ``… and has insisted that …``: another cue, not content
+        if child.dep_ == "conj" and is_speech_verb(child) and not any(g.dep_ in SUBJECT_DEPS for g in child.children):
+            cut = child.left_edge.i
+            while cut > head.i and head.doc[cut - 1].dep_ in ("cc", "punct"):
+                cut -= 1
+            tokens = [t for t in tokens if t.i < cut]
+    while tokens and (tokens[0].dep_ == "mark" and tokens[0].lower_ in ("that",) or tokens[0].is_punct and tokens[0].text not in "“\""):
+        tokens = tokens[1:]
+    if not tokens:
+        return head.idx, head.idx
+    return tokens[0].idx, _end_of(tokens)
+
+
+def _strip_punct(tokens: list[Token]) -> list[Token]:
+    tokens = [t for t in tokens if not t.is_space]
+    while tokens and tokens[0].is_punct and tokens[0].text not in "“\"":
+        tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct and tokens[-1].text not in "”\"":
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _end_of(tokens: list[Token]) -> int:
+    """End offset of a content, without trailing commas and sentence periods (never
+    re-reading ``doc.text``, which spaCy rebuilds on every access)."""
+    last = len(tokens) - 1
+    while last > 0 and (tokens[last].is_space or tokens[last].text in (",", ";", ":", ".")):
+        last -= 1
+    return tokens[last].idx + len(tokens[last].text)
+
+
+def trim_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in " \n,;:.":
+        end -= 1
+    # a closing quote mark stays with its quote; a trailing period inside it too
+    return end

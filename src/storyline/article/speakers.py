@@ -1,0 +1,380 @@
+"""Article-local entity mentions and speaker resolution: names, surnames, titles, roles, pronouns.
+
+A statement's speaker is resolved to an article-local cluster (``Mentions``): names by surname,
+pronouns to the latest person (or organisation for it/they) that was a subject or a speaker in the
+last paragraphs, role descriptions (``the Russian FM``) to the entity carrying a compatible role
+(``role_score``). Corpus-wide merging of clusters is ``storyline.corpus.entities``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+
+SUBJECT_DEPS = ("nsubj", "nsubjpass")
+
+
+NAME_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
+
+
+# Title words stripped from names and kept as roles.
+TITLE_WORDS = frozenset(
+    """mr mrs ms dr sen senator rep gov governor president minister spokesman spokeswoman
+    spokesperson secretary general gen adm col lt sgt prof professor judge justice
+    chancellor premier ambassador aide adviser advisor director chairman chairwoman chair
+    mayor king queen prince pope rev sir lord lady vice deputy""".split()
+)
+
+
+# Role heads and what they can stand for: ``the top diplomat`` is a foreign minister.
+ROLE_SYNONYMS = {
+    "fm": {"foreign minister", "fm"},
+    "diplomat": {"foreign minister", "secretary of state", "ambassador", "diplomat", "envoy", "fm"},
+    "spokesman": {"spokesman", "spokeswoman", "spokesperson", "press secretary", "spokesman"},
+    "spokeswoman": {"spokesman", "spokeswoman", "spokesperson", "press secretary"},
+    "spokesperson": {"spokesman", "spokeswoman", "spokesperson", "press secretary"},
+    "aide": {"aide", "adviser", "advisor", "assistant"},
+    "adviser": {"aide", "adviser", "advisor"},
+    "advisor": {"aide", "adviser", "advisor"},
+    "leader": {"president", "prime minister", "leader", "chancellor", "premier"},
+    "minister": {"minister", "fm"},
+}
+
+
+# Head nouns of role descriptions, never names of organisations.
+ROLE_WORDS = TITLE_WORDS | set(ROLE_SYNONYMS) | {"fm", "official", "officials", "leader", "head", "chief"}
+
+
+# Spellings of the same country in roles.
+COUNTRY_FOLD = {"us": "us", "u.s.": "us", "american": "us", "america": "us", "united": "us", "washington": "us",
+                "russian": "russia", "russia": "russia", "kremlin": "russia", "moscow": "russia"}
+
+
+# --------------------------------------------------------------------- names
+def fold_word(word: str) -> str:
+    """Fold a name word so transliteration variants meet (Sergey/Sergei, Yury/Yuri/Yurii)."""
+    word = unicodedata.normalize("NFKD", word.lower())
+    word = "".join(c for c in word if c.isalnum())
+    word = re.sub(r"j(?=[aeiou])", "y", word)  # Anja/Anya, Tatjana/Tatyana, Jurij/Yurij
+    word = re.sub(r"(iy|yy|ii|ij|yi)$", "i", word)
+    word = re.sub(r"y$", "i", word)
+    word = word.replace("ey", "ei")
+    return word
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a name without titles, possessives and articles."""
+    text = re.sub(r"['’]s?$", "", text.strip())
+    words = [w for w in re.split(r"\s+", text) if w]
+    while words and (words[0].lower().rstrip(".") in TITLE_WORDS or words[0].lower() == "the"):
+        words = words[1:]
+    return words
+
+
+# ------------------------------------------------------------ entity mentions
+@dataclass(slots=True)
+class Cluster:
+    key: str
+    kind: str
+    names: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    # (char offset, is_subject_or_speaker) of every mention, for pronouns and roles
+    hits: list[tuple[int, bool]] = field(default_factory=list)
+    spoke: bool = False
+    _cache: Any = None
+
+    @property
+    def name(self) -> str:
+        return self._naming()[0]
+
+    @property
+    def last_word(self) -> str:
+        return self._naming()[1]
+
+    @property
+    def name_folded(self) -> list[str]:
+        return self._naming()[2]
+
+    def _naming(self) -> tuple[str, str, list[str]]:
+        """Fullest name, folded surname, folded words; recomputed only when names change."""
+        if self._cache is None or self._cache[0] != len(self.names):
+            name = max(self.names, key=lambda n: (len(name_words(n)), len(n))) if self.names else ""
+            words = [fold_word(w) for w in name_words(name)]
+            self._cache = (len(self.names), (name, words[-1] if words else "", words))
+        return self._cache[1]
+
+    def as_dict(self) -> dict[str, Any]:
+        aliases = sorted({n for n in self.names if n != self.name})
+        return {"key": self.key, "name": self.name, "kind": self.kind, "aliases": aliases,
+                "roles": _unique(self.roles), "spans": [list(s) for s in sorted(set(self.spans))]}
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen, out = set(), []
+    for item in items:
+        if item.lower() not in seen:
+            seen.add(item.lower())
+            out.append(item)
+    return out
+
+
+class Mentions:
+    """Article-local entity clusters built from NER, surnames, titles and appositions."""
+
+    def __init__(self, doc: Doc, quoted: list[tuple[int, int]]) -> None:
+        self.doc = doc
+        self.clusters: list[Cluster] = []
+        self.by_start: dict[int, Cluster] = {}
+        self.quoted = quoted
+        for ent in doc.ents:
+            if ent.label_ in NAME_LABELS:
+                self._add_name(ent)
+        self._add_bare_surnames()
+
+    # -- building
+    def _add_name(self, ent: Span) -> None:
+        ent = trim_entity(ent)
+        if ent is None or not any(c.isupper() for c in ent.text) or _inside_title(ent):
+            return
+        if ent.label_ != "PERSON" and ent[-1].lower_.rstrip(".") in ROLE_WORDS:
+            return  # ``the Russian FM``: a role description, resolved as one
+        words = name_words(ent.text)
+        if not words:
+            return
+        kind = NAME_LABELS[ent.label_]
+        cluster = self._match_name(words, kind, ent.start_char)
+        if cluster is None:
+            cluster = Cluster(f"m{len(self.clusters) + 1}", kind)
+            self.clusters.append(cluster)
+        if len(words) > 1 or kind != "person" or cluster.kind != "person":
+            cluster.names.append(" ".join(words))
+        elif words[0] not in cluster.names:
+            cluster.names.append(words[0])
+        if kind == "person":
+            cluster.kind = "person"
+        self._note(cluster, ent.start_char, ent.end_char, ent.root.dep_ in SUBJECT_DEPS)
+        self.by_start[ent.start_char] = cluster
+        if kind in ("person", "organization"):
+            cluster.roles.extend(_roles_of(ent))
+
+    def _match_name(self, words: list[str], kind: str, at: int) -> Cluster | None:
+        folded = [fold_word(w) for w in words]
+        people = [c for c in self.clusters if c.kind == "person"]
+        if len(words) > 1:
+            for c in people:
+                if c.name_folded == folded:
+                    return c  # the tagger gave one person two labels
+        if kind == "person" or len(words) == 1:
+            same_last = [c for c in people if c.last_word == folded[-1]]
+            if len(words) > 1:
+                for c in same_last:
+                    first = c.name_folded
+                    if len(first) == 1 or first[0] == folded[0]:
+                        return c
+                return None
+            if same_last:
+                return max(same_last, key=lambda c: c.hits[-1][0] if c.hits else -1)
+            if kind == "person":
+                firsts = [c for c in people if len(c.name_folded) > 1 and c.name_folded[0] == folded[0]]
+                if len(firsts) == 1:
+                    return firsts[0]
+        for c in self.clusters:
+            if c.kind == kind and c.name_folded == folded:
+                return c
+        return None
+
+    def _add_bare_surnames(self) -> None:
+        """Surnames the tagger missed (``Lavrov`` untagged) join the person who has them."""
+        surnames = {c.last_word: c for c in self.clusters if c.kind == "person" and len(name_words(c.name)) > 1}
+        for token in self.doc:
+            if token.pos_ == "PROPN" and not token.ent_type_ and token.idx not in self.by_start:
+                cluster = surnames.get(fold_word(token.text))
+                if cluster is not None:
+                    self._note(cluster, token.idx, token.idx + len(token.text), token.dep_ in SUBJECT_DEPS)
+                    self.by_start[token.idx] = cluster
+        # A single-word person cluster whose word is a known surname is that person.
+        for cluster in list(self.clusters):
+            if cluster.kind == "person" and len(name_words(cluster.name)) == 1:
+                target = surnames.get(cluster.last_word)
+                if target is not None and target is not cluster:
+                    self._merge(cluster, target)
+
+    def _merge(self, source: Cluster, target: Cluster) -> None:
+        target.names.extend(source.names)
+        target.roles.extend(source.roles)
+        target.spans.extend(source.spans)
+        target.hits = sorted(target.hits + source.hits)
+        self.clusters.remove(source)
+        for start, cluster in list(self.by_start.items()):
+            if cluster is source:
+                self.by_start[start] = target
+
+    def _note(self, cluster: Cluster, start: int, end: int, salient: bool) -> None:
+        cluster.spans.append((start, end))
+        if not any(a <= start < b for a, b in self.quoted):
+            bisect.insort(cluster.hits, (start, salient))
+
+    # -- lookups
+    def cluster_at(self, span: Span) -> Cluster | None:
+        """The cluster of a mention whose head word is a known name."""
+        root = span.root
+        for s in range(span.start_char, root.idx + 1):
+            cluster = self.by_start.get(s)
+            if cluster is not None and self._covers(cluster, s, root.idx):
+                return cluster
+        return None
+
+    @staticmethod
+    def _covers(cluster: Cluster, start: int, at: int) -> bool:
+        return any(a == start and a <= at < b for a, b in cluster.spans)
+
+    def add_role_alias(self, cluster: Cluster, span: Span) -> None:
+        self._note(cluster, span.start_char, span.end_char, True)
+        cluster.roles.append(_strip_det(span.text))
+
+    def latest(self, before: int, kinds: set[str], window_start: int) -> Cluster | None:
+        """The latest salient (subject or speaker) mention before ``before``.
+
+        A one-word name the tagger did not call a person still counts as one
+        once it has spoken (``Reynolds says`` tagged as an organisation)."""
+        best, best_at = None, -1
+        for cluster in self.clusters:
+            maybe_person = "person" in kinds and cluster.spoke and len(cluster.name_folded) == 1
+            if cluster.kind not in kinds and not maybe_person:
+                continue
+            for at, salient in reversed(cluster.hits):
+                if at < before and at >= window_start and salient:
+                    if at > best_at:
+                        best, best_at = cluster, at
+                    break
+        return best
+
+    def add_speaker_name(self, span: Span) -> Cluster | None:
+        """A speaker named in words the tagger missed (``– Spokeswoman Mirela Dunn``)."""
+        tokens = [t for t in span if not t.is_punct]
+        if not tokens or tokens[0].lower_ in ("the", "a", "an") or not all(t.pos_ == "PROPN" for t in tokens):
+            return None
+        words = name_words(span.text)
+        if not words:
+            return None
+        kind = "person" if len(words) > 1 else "other"
+        cluster = self._match_name(words, kind, span.start_char)
+        if cluster is None:
+            cluster = Cluster(f"m{len(self.clusters) + 1}", kind)
+            self.clusters.append(cluster)
+        cluster.names.append(" ".join(words))
+        if len(words) > 1:
+            cluster.kind = "person"
+            title = span.text[: span.text.find(words[0])].strip()
+            if title:
+                cluster.roles.append(title)
+        return cluster
+
+    def mark_speaker(self, cluster: Cluster, start: int, end: int) -> None:
+        cluster.spoke = True
+        self._note(cluster, start, end, True)
+
+
+def trim_entity(ent: Span) -> Span | None:
+    start, end = ent.start, ent.end
+    doc = ent.doc
+    while start < end and (doc[start].lower_ in ("the", "'s", "’s") or doc[start].is_punct
+                           or doc[start].lower_.rstrip(".") in TITLE_WORDS):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in ("'s", "’s", "'", "’") or doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    if start >= end:
+        return None
+    return Span(doc, start, end, label=ent.label_)
+
+
+def _inside_title(ent: Span) -> bool:
+    """``State`` in ``Secretary of State Marco Rubio`` is part of a title, not a name."""
+    doc = ent.doc
+    return (ent.start > 0 and doc[ent.start - 1].lower_ == "of" and ent.end < len(doc)
+            and doc[ent.end].ent_type_ == "PERSON")
+
+
+def _strip_det(text: str) -> str:
+    return re.sub(r"^(the|a|an|his|her|their|its)\s+", "", text.strip(), flags=re.I)
+
+
+def _roles_of(ent: Span) -> list[str]:
+    """Titles before a name (``Kremlin spokesman Dmitry Peskov``) and appositions."""
+    doc, roles = ent.doc, []
+    i = ent.start - 1
+    while i >= 0 and _is_title_token(doc[i]):
+        i -= 1
+    while i + 1 < ent.start and doc[i + 1].lower_ == "of":
+        i += 1
+    if i + 1 < ent.start:
+        roles.append(doc[i + 1 : ent.start].text)
+    root = ent.root
+    for child in root.children:
+        if child.dep_ == "appos" and child.pos_ in ("NOUN", "PROPN") and not child.ent_type_ == "PERSON":
+            roles.append(_np_text(child, limit=8))
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN" and root.head.i < ent.start:
+        head = root.head
+        roles.append(doc[head.left_edge.i : head.i + 1].text)
+    return [_strip_det(r) for r in roles if r.strip()]
+
+
+def _is_title_token(token: Token) -> bool:
+    if token.is_space or token.ent_type_ == "PERSON" or token.dep_ == "poss":
+        return False
+    if token.lower_ == "of":
+        return True
+    if token.text in (".",):
+        return False
+    return token.pos_ in ("NOUN", "PROPN", "ADJ") and token.tag_ != "POS" and token.dep_ in ("compound", "amod", "nmod", "npadvmod")
+
+
+def _np_text(head: Token, limit: int) -> str:
+    tokens = [t for t in head.subtree if not t.is_space]
+    end = head.i
+    for t in tokens:
+        if t.i > head.i and (t.is_punct or t.dep_ in ("relcl", "acl")):
+            break
+        end = t.i
+    start = head.left_edge.i
+    end = min(end, start + limit)
+    return head.doc[start : end + 1].text
+
+
+# --------------------------------------------------------------------- roles
+def role_head(text: str) -> tuple[str, list[str]]:
+    words = [w.lower() for w in re.findall(r"[\w.]+", text)]
+    words = [w for w in words if w not in ("the", "a", "an", "of")]
+    return (words[-1], words[:-1]) if words else ("", [])
+
+
+def role_score(head: str, modifiers: list[str], roles: Iterable[str]) -> int:
+    """How well a role description fits an entity's roles: 0 = no, higher = better.
+
+    The head noun (or one of its synonyms, ``diplomat`` ~ ``foreign minister``)
+    must occur in one of the roles; a country word that contradicts the roles
+    (``the US president`` vs ``Russian President``) rules the entity out.
+    """
+    wanted = ROLE_SYNONYMS.get(head, {head})
+    best = 0
+    for role in roles:
+        low = role.lower()
+        words = re.findall(r"[\w.]+", low)
+        if head.endswith("s") and head[:-1] in words:
+            words = words + [head]
+        if not any(re.search(rf"(^|\s){re.escape(w)}(\s|$)", " ".join(words)) for w in wanted):
+            continue
+        countries = {COUNTRY_FOLD[w] for w in words if w in COUNTRY_FOLD}
+        asked = {COUNTRY_FOLD[m] for m in modifiers if m in COUNTRY_FOLD}
+        if asked and countries and not asked & countries:
+            continue
+        best = max(best, 1 + sum(1 for m in modifiers if m in words or COUNTRY_FOLD.get(m) in countries))
+    return best

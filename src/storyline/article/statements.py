@@ -1,0 +1,524 @@
+"""Statements stage: who said what in one article, as offsets into its body.
+
+Rule-based over the spaCy parse (dependency tree, lemmas, NER); no second
+model. Three passes over one parsed article:
+
+1. **Quotes.** Quotation marks are paired per paragraph with a stack
+   (straight and curly marks, mismatched pairs such as ``"…”``, nested
+   quotes inside quotes). A paragraph that opens a quote and does not close
+   it ends the quote at the paragraph end, the next paragraph reopening it.
+2. **Direct quotes.** A quote that stands as a sentence of its own is
+   attributed to the speech verb in the frame around it: after the closing
+   mark (``"…," he said``, ``"…," said X``), before the opening mark
+   (``He said: "…"``, ``X told reporters that "…"``), a dash
+   (``"…" – Spokesman X``) or a bare colon (``X: "…"``). A quote with no
+   frame of its own continues the previous direct statement when it follows
+   it in the same paragraph (a quote split by its cue) or opens the next
+   paragraph (a quote-only paragraph).
+3. **Reported speech.** A verb of saying (``SPEECH_VERBS``, by lemma) with
+   a clausal complement (``X said (that) …``), a parenthetical cue
+   (``For now, he noted, …``), ``according to X, …`` and noun cues of
+   saying (``expressed frustration that …``). Content that embeds a partial
+   quote is ``mixed``. Verbs of belief or intention (``BELIEF_VERBS``) give
+   kind ``belief``, which is not speech.
+
+Speakers: the subject of the cue (through conjunctions, participles and
+relative clauses), resolved to an article-local entity cluster: names by
+surname, pronouns to the latest person (or organisation for it/they) that
+was a subject or a speaker in the last paragraphs, role descriptions
+(``the Russian FM``, ``the presidential aide``) to the entity carrying a
+compatible role (see ``role_score``). A speaker the text does not support
+stays ``None``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from storyline.article.clauses import clause_spans
+from storyline.article.parse import doc_of
+from storyline.core.options import Options
+from storyline.core.pipeline import register_stage
+from storyline.core.records import Article
+from storyline.article.quotes import DASHES, OPEN_MARKS, Quote, find_quotes, paragraphs, sentence_ends
+from storyline.article.reported import (
+    BELIEF_VERBS,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    clausal_content,
+    cue_span,
+    cue_subject,
+    has_noun_cue,
+    is_speech_verb,
+    object_content,
+    quoted_conjunct_end,
+    source_of,
+    span_without_mark,
+    speaker_span,
+    subtree_span,
+    trim_end,
+    verb_lemma,
+)
+from storyline.article.speakers import Cluster, Mentions, role_head, role_score
+
+# Cues only next to a direct quote (``"…," he continued``), never of reported speech.
+QUOTE_ONLY_VERBS = frozenset({"continue", "interject", "bark", "snap", "scoff", "sneer", "cry", "read"})
+# Verbs whose quoted object is a name or title, not speech.
+NAMING_VERBS = frozenset({"call", "dub", "label", "term", "title", "name", "brand", "write"})
+PERSON_PRONOUNS = {"he", "she", "him", "her"}
+RELATIVE_PRONOUNS = {"who", "that", "which"}
+GROUP_PRONOUNS = {"it", "they", "them"}
+
+
+# A word tagged VERB in one of these relations sits inside a noun phrase
+# (``harbour master Joris Veldt``, ``the visiting minister``), not a new clause.
+NOMINAL_DEPS = ("acl", "relcl", "amod", "compound", "nmod", "poss", "appos")
+
+
+# --------------------------------------------------------------- statements
+@dataclass(slots=True)
+class Found:
+    kind: str
+    start: int
+    end: int
+    cue: tuple[int, int]
+    speaker: Token | Span | None = None
+    source: Token | Span | None = None
+    inherit: Found | None = None  # continuation of an earlier direct quote
+    speaker_mention: dict[str, Any] | None = None
+    speaker_key: str | None = None
+    source_mention: dict[str, Any] | None = None
+
+
+class StatementFinder:
+    """Finds the statements of one parsed Doc (see the module docstring)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.paras = paragraphs(self.text)
+        self.para_starts = [s for s, _ in self.paras]
+        self.quotes = find_quotes(self.text)
+        self.char_token = self._char_index()
+        self.used_cues: set[int] = set()
+        self.found: list[Found] = []
+
+    def _char_index(self) -> list[int]:
+        index = [-1] * (len(self.text) + 1)
+        for token in self.doc:
+            for c in range(token.idx, token.idx + len(token.text)):
+                index[c] = token.i
+        last = -1
+        for c in range(len(index)):  # whitespace maps to the token before it
+            if index[c] >= 0:
+                last = index[c]
+            else:
+                index[c] = last
+        return index
+
+    def token_at(self, char: int) -> Token | None:
+        i = self.char_token[min(char, len(self.text))]
+        return self.doc[i] if i >= 0 else None
+
+    def para_of(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.para_starts, char) - 1)
+
+    # -- main
+    def run(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        quoted = [(q.open, q.close + 1) for q in self.quotes if self._is_full_quote(q)]
+        self.full_quotes = [q for q in self.quotes if self._is_full_quote(q)]
+        self.quote_opens = [q.open for q in self.full_quotes]
+        self.mentions = Mentions(self.doc, quoted)
+        directs = [self._direct(q) for q in self.full_quotes]
+        self.found.extend(f for f in directs if f is not None)
+        self._reported()
+        self._continuations(directs)
+        self.found.sort(key=lambda f: (min(f.start, f.cue[0]), f.start))
+        for found in self.found:
+            self._resolve(found)
+        return [self._as_dict(f) for f in self.found], [c.as_dict() for c in self.mentions.clusters]
+
+    # -- quotes
+    def _is_full_quote(self, q: Quote) -> bool:
+        """A quote that is a sentence or more of speech, not a phrase inside a clause."""
+        inner = self.doc.char_span(q.start, q.end, alignment_mode="expand")
+        words = len([t for t in inner if not t.is_punct]) if inner is not None else 0
+        if words == 0:
+            return False
+        if words == 1:  # ``"Denver," he answered``: a one-word answer needs its own cue
+            return self.text[q.close - 1] in ",!?." and self._cue_after(q) is not None
+        para_start, _ = self.paras[self.para_of(q.open)]
+        before = self.text[para_start : q.open].rstrip()
+        if not self._ends_sentence(q):
+            return False
+        if not before or before[-1] in ".:!?" + DASHES or before.endswith(("”", '"')):
+            return True
+        prev = self.token_at(len(before) - 1 + para_start)
+        if prev is not None and is_speech_verb(prev):
+            # ``declares "…"``; after a verb of naming, or short, it is a name (``calls it "X"``)
+            return words >= 4 and verb_lemma(prev) not in NAMING_VERBS
+        if prev is not None and (prev.lower_ == "that" and prev.dep_ == "mark" or prev.text == ","):
+            return self._cue_before(q) is not None or len(inner) > 8
+        return False
+
+    def _ends_sentence(self, q: Quote) -> bool:
+        """The quote closes a sentence (``…."``, ``…," he said``), not a phrase inside one."""
+        last = q.close - 1
+        while last > q.open and self.text[last] in "'’‘ ":
+            last -= 1  # a nested quote closing with the outer one: ``…, ‘you are the Queen,’”``
+        if not q.closed or self.text[last] in ".?!,…":
+            return True
+        _, para_end = self.paras[self.para_of(q.open)]
+        after = self.text[q.close + 1 : para_end].lstrip()
+        return not after or after[0] in ".?!,;:" + DASHES
+
+    def _direct(self, q: Quote) -> Found | None:
+        cue = self._cue_after(q) or self._cue_before(q)
+        if cue is None:
+            return self._dash_or_colon(q)
+        verb, speaker = cue
+        self.used_cues.add(verb.i)
+        return Found("direct", q.start, q.end, cue_span(verb), speaker=speaker, source=self._relay(verb))
+
+    def _cue_after(self, q: Quote) -> tuple[Token, Any] | None:
+        if not q.closed:
+            return None
+        _, para_end = self.paras[self.para_of(q.open)]
+        nxt = [x.open for x in self.quotes if x.open > q.close]
+        limit = min([para_end] + nxt)
+        first = self.token_at(q.close + 1)
+        if first is None or first.idx <= q.close:
+            first = first.nbor() if first is not None and first.i + 1 < len(self.doc) else None
+        if first is None or first.idx >= limit:
+            return None
+        for token in self.doc[first.i : min(first.i + 30, len(self.doc))]:
+            if token.idx >= limit or token.text in ".!?;" or (token.pos_ == "VERB" and not is_speech_verb(token)
+                                                            and token.dep_ not in NOMINAL_DEPS):
+                break
+            if is_speech_verb(token) and not any(c.dep_ == "ccomp" and c.i > token.i for c in token.children):
+                return token, cue_subject(token)
+        return None
+
+    def _cue_before(self, q: Quote) -> tuple[Token, Any] | None:
+        para_start, _ = self.paras[self.para_of(q.open)]
+        prev_closes = [x.close for x in self.quotes if x.close < q.open and x.close >= para_start]
+        begin = max([para_start] + [c + 1 for c in prev_closes])
+        first, last = self.token_at(begin), self.token_at(q.open - 1)
+        if first is None or last is None:
+            return None
+        tokens = [t for t in self.doc[first.i : last.i + 1] if begin <= t.idx < q.open and not t.is_space]
+        for token in reversed(tokens):
+            if is_speech_verb(token) and token.i not in self.used_cues:
+                between = [t for t in tokens if t.i > token.i]
+                if sentence_ends(self.text[token.idx : q.open]):
+                    return None
+                if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass") for t in between):
+                    return None
+                return token, cue_subject(token)
+        return None
+
+    def _dash_or_colon(self, q: Quote) -> Found | None:
+        """``"…" – Spokesman X`` and ``X: "…"``."""
+        _, para_end = self.paras[self.para_of(q.open)]
+        after = self.text[q.close + 1 : para_end]
+        m = re.match(r"\s*[" + DASHES + r"]\s*(\S.{0,80})$", after)
+        if q.closed and m:
+            span = self.doc.char_span(q.close + 1 + m.start(1), q.close + 1 + m.end(1), alignment_mode="expand")
+            if span is not None and any(t.pos_ == "PROPN" for t in span):
+                dash = q.close + 1 + after.index(m.group(0).strip()[0])
+                return Found("direct", q.start, q.end, (dash, dash + 1), speaker=span)
+        para_start, _ = self.paras[self.para_of(q.open)]
+        before = self.text[para_start : q.open]
+        m = re.match(r"\s*(\S.{0,60}?)\s*:\s*$", before)
+        if m:
+            span = self.doc.char_span(para_start + m.start(1), para_start + m.end(1), alignment_mode="expand")
+            if span is not None and span.ents and all(t.pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PUNCT") for t in span):
+                colon = para_start + before.rindex(":")
+                return Found("direct", q.start, q.end, (colon, colon + 1), speaker=span)
+        return self._colon_frame(q, para_start, before)
+
+    def _colon_frame(self, q: Quote, para_start: int, before: str) -> Found | None:
+        """``Sanders had one message for the crowd: "…"``: the clause before the colon
+        introduces the quote; its verb to the colon is the cue, its subject the speaker."""
+        if not before.rstrip().endswith(":"):
+            return None
+        colon = para_start + before.rstrip().rindex(":")
+        last = self.token_at(colon - 1)
+        if last is None:
+            return None
+        verbs = [t for t in last.sent if t.i <= last.i and t.pos_ in ("VERB", "AUX") and t.idx >= para_start
+                 and any(c.dep_ == "nsubj" for c in t.children) and not self._inside_quote(t.idx)]
+        if not verbs:
+            return None
+        verb = verbs[-1]
+        if sentence_ends(self.text[verb.idx : colon]):
+            return None
+        subject = cue_subject(verb)
+        if subject is None or not (subject.ent_type_ in ("PERSON", "ORG", "NORP") or subject.pos_ in ("PRON", "PROPN")):
+            return None
+        return Found("direct", q.start, q.end, (verb.idx, colon + 1), speaker=subject)
+
+    def _continuations(self, directs: list[Found | None]) -> None:
+        """Quotes without a cue continue the previous direct quote's speaker."""
+        previous: Found | None = None
+        for q, found in zip(self.full_quotes, directs):
+            if found is not None:
+                previous = found
+                continue
+            if previous is not None and self._continues(previous, q):
+                found = Found("direct", q.start, q.end, previous.cue, inherit=previous)
+                self.found.append(found)
+                previous = found
+
+    def _continues(self, previous: Found, q: Quote) -> bool:
+        para, prev_para = self.para_of(q.open), self.para_of(previous.start)
+        para_start = self.paras[para][0]
+        if para == prev_para:
+            # ``"…," she said on Monday at the port. "…"``: only the cue sentence in between
+            between = self.text[max(previous.end, previous.cue[1]) : q.open + 1]
+            return sentence_ends(between) <= 1
+        same_marks = (self.text[q.open] == '"') == (self.text[previous_quote_open(self, previous)] == '"')
+        return para == prev_para + 1 and not self.text[para_start : q.open].strip() and same_marks
+
+    # -- reported speech
+    def _reported(self) -> None:
+        for token in self.doc:
+            if self._inside_quote(token.idx):
+                continue
+            if token.lower_ == "according" and any(c.lower_ == "to" for c in token.children):
+                self._according(token)
+            elif token.i in self.used_cues:
+                continue
+            elif is_speech_verb(token) and verb_lemma(token) not in QUOTE_ONLY_VERBS and token.dep_ not in ("acl", "amod"):
+                self._verb_cue(token, "indirect")
+            elif verb_lemma(token) in BELIEF_VERBS and token.pos_ == "VERB":
+                self._verb_cue(token, "belief")
+            elif token.lemma_.lower() in SPEECH_NOUNS and token.pos_ == "NOUN":
+                self._noun_cue(token)
+
+    def _inside_quote(self, char: int) -> bool:
+        i = bisect.bisect_right(self.quote_opens, char) - 1
+        return i >= 0 and self.full_quotes[i].open < char < self.full_quotes[i].close
+
+    def _verb_cue(self, verb: Token, kind: str) -> None:
+        if kind == "belief":
+            if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+                return
+            comps = [c for c in verb.children if c.dep_ == "ccomp"]
+            content = span_without_mark(comps[0]) if comps else None
+        else:
+            content = clausal_content(verb)
+            if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
+                content = object_content(verb)
+        if content is None:
+            return
+        start, end = content
+        if kind != "belief":
+            end = max(end, quoted_conjunct_end(verb, end))
+        self._add_reported(kind, start, end, cue_span(verb), cue_subject(verb), self._relay(verb))
+
+    def _noun_cue(self, noun: Token) -> None:
+        clause = [c for c in noun.children if c.dep_ in ("acl", "ccomp") and any(m.lower_ == "that" for m in c.children)]
+        if not clause or noun.head.pos_ != "VERB" or noun.dep_ != "dobj":
+            return
+        verb = noun.head
+        kind = "indirect" if verb.lemma_.lower() in SPEECH_VERBS else "belief"
+        start, end = span_without_mark(clause[0])
+        cue = (verb.idx, noun.idx + len(noun.text))
+        self.used_cues.add(verb.i)
+        self._add_reported(kind, start, end, cue, cue_subject(verb), None)
+
+    def _according(self, token: Token) -> None:
+        to = next(c for c in token.children if c.lower_ == "to")
+        objects = [c for c in to.children if c.dep_ == "pobj"]
+        if not objects:
+            return
+        speaker = source_of(objects[0])
+        head = token.head
+        if head.i in self.used_cues or is_speech_verb(head):
+            return  # a relayed statement: handled as the verb's source
+        sub = list(subtree_span(head))
+        left = [t for t in sub if t.i < token.left_edge.i]
+        right = [t for t in sub if t.i > token.right_edge.i]
+        side = right if len(right) >= len(left) else left
+        side = [t for t in side if not t.is_space]
+        while side and side[0].is_punct and side[0].text not in ("“", '"'):
+            side = side[1:]
+        if not side:
+            return
+        start, end = side[0].idx, trim_end(self.text, side[0].idx, side[-1].idx + len(side[-1].text))
+        cue = (token.idx, to.idx + len(to.text))
+        self._add_reported("indirect", start, end, cue, speaker, None)
+
+    def _relay(self, verb: Token) -> Any:
+        """``According to X, Y stressed …`` / ``…, he said, as quoted by X``."""
+        for child in verb.children:
+            if child.lower_ == "according":
+                to = [c for c in child.children if c.lower_ == "to"]
+                objects = [c for t in to for c in t.children if c.dep_ == "pobj"]
+                if objects:
+                    return source_of(objects[0])
+            if child.dep_ == "advcl" and child.lemma_.lower() in ("quote", "cite", "report"):
+                agents = [c for c in child.children if c.dep_ == "agent"]
+                objects = [c for a in agents for c in a.children if c.dep_ == "pobj"]
+                if objects:
+                    return source_of(objects[0])
+        return None
+
+    def _add_reported(self, kind: str, start: int, end: int, cue: tuple[int, int], speaker: Any, source: Any) -> None:
+        para_start, para_end = self.paras[self.para_of(cue[0])]
+        start, end = max(start, para_start), min(end, para_end)  # the parser may run across paragraphs
+        if end <= start:
+            return
+        for q in self.quotes:  # a content never cuts a quotation in two
+            if q.open < start < q.close:
+                start = q.open
+            if q.open < end <= q.close:
+                end = min(q.close + 1, para_end)
+        quotes = [q for q in self.quotes if q.open < end and q.close >= start]
+        for q in quotes:
+            if q in self.full_quotes and q.start <= start + 2 and q.end >= end - 2:
+                return  # the content is a direct quote already attributed
+        if kind != "belief" and any(q not in self.full_quotes or not (start <= q.open and q.close < end) for q in quotes):
+            kind = "mixed"
+        elif kind != "belief" and quotes:
+            kind = "mixed"
+        self.found.append(Found(kind, start, end, cue, speaker=speaker, source=source))
+
+    # -- speakers
+    def _resolve(self, found: Found) -> None:
+        if found.inherit is not None:
+            found.speaker_mention = found.inherit.speaker_mention
+            found.speaker_key = found.inherit.speaker_key
+            found.source_mention = found.inherit.source_mention
+            return
+        found.speaker_mention, found.speaker_key = self._mention(found.speaker, found)
+        found.source_mention, _ = self._mention(found.source, found)
+
+    def _mention(self, speaker: Any, found: Found) -> tuple[dict[str, Any] | None, str | None]:
+        if speaker is None:
+            return None, None
+        span = speaker if isinstance(speaker, Span) else speaker_span(speaker)
+        mention = {"start": span.start_char, "end": span.end_char, "text": span.text}
+        if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
+            span = speaker_span(span[0].head.head)  # ``X, who said …``: the mention is "who", the speaker X
+        cluster = self.mentions.cluster_at(span)
+        if cluster is None:
+            if len(span) == 1 and span[0].pos_ == "PRON":
+                cluster = self._pronoun(span[0])
+            else:
+                cluster = self._role(span) or self.mentions.add_speaker_name(span)
+        if cluster is not None:
+            self.mentions.mark_speaker(cluster, span.start_char, span.end_char)
+            return mention, cluster.key
+        return mention, None
+
+    def _pronoun(self, token: Token) -> Cluster | None:
+        low = token.lower_
+        window = self.paras[max(0, self.para_of(token.idx) - 2)][0]
+        if low in PERSON_PRONOUNS:
+            return self.mentions.latest(token.idx, {"person"}, window)
+        if low in GROUP_PRONOUNS:
+            return self.mentions.latest(token.idx, {"organization"}, window)
+        return None
+
+    def _role(self, span: Span) -> Cluster | None:
+        """``the Russian FM`` → the cluster whose roles fit, the most recent one on a tie."""
+        root = span.root
+        if root.pos_ not in ("NOUN", "PROPN") or root.tag_ in ("NNS", "NNPS"):
+            return None
+        if any(t.lower_ in ("a", "an", "some", "another") for t in span):
+            return None
+        head, modifiers = role_head(span.text)
+        scored = []
+        for cluster in self.mentions.clusters:
+            score = role_score(head, modifiers, cluster.roles)
+            if score:
+                last = max((at for at, _ in cluster.hits if at < span.start_char), default=-1)
+                salient = max((at for at, s in cluster.hits if at < span.start_char and s), default=-1)
+                scored.append((score, salient, last, cluster))
+        if not scored:
+            return None
+        best = max(scored, key=lambda s: s[:3])
+        self.mentions.add_role_alias(best[3], span)
+        return best[3]
+
+    def _as_dict(self, f: Found) -> dict[str, Any]:
+        return {
+            "kind": f.kind,
+            "start": f.start,
+            "end": f.end,
+            "cue": self.text[f.cue[0] : f.cue[1]],
+            "cue_start": f.cue[0],
+            "cue_end": f.cue[1],
+            "speaker_mention": f.speaker_mention,
+            "speaker_key": f.speaker_key,
+            "source_mention": f.source_mention,
+            "said_on": None,
+        }
+
+
+def previous_quote_open(finder: StatementFinder, found: Found) -> int:
+    """Offset of the opening mark of a direct statement's quote."""
+    return max(0, found.start - 1) if finder.text[found.start - 1 : found.start] in OPEN_MARKS + '"' else \
+        finder.text.rfind("\n", 0, found.start) + 1
+
+
+def find_statements(doc: Doc) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Statements and article-local entity clusters of one parsed Doc.
+
+    Each statement also gets its ``clauses`` (``storyline.article.clauses``): where
+    it asserts several things, the span of each, for the claims stage.
+    """
+    statements, mentions = StatementFinder(doc).run()
+    for statement in statements:
+        statement["clauses"] = [list(span) for span in clause_spans(doc, statement["start"], statement["end"])]
+    return statements, mentions
+
+
+# ------------------------------------------------------------------- stage
+@register_stage("statements")
+class Statements:
+    """Per-article stage: fills ``findings["statements"]`` and ``findings["mentions"]``."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def run(self, records: Iterable[Any]) -> Iterator[Any]:
+        for record in records:
+            if isinstance(record, Article):
+                statements, mentions = find_statements(doc_of(record))
+                record.findings["statements"] = statements
+                record.findings["mentions"] = mentions
+            yield record
+
+
+# ---------------------------------------------------------- spaCy component
+if not Doc.has_extension("statements"):
+    Doc.set_extension("statements", default=None)
+if not Doc.has_extension("entity_mentions"):
+    Doc.set_extension("entity_mentions", default=None)
+
+
+class StatementComponent:
+    """spaCy pipeline component: sets ``doc._.statements`` and ``doc._.entity_mentions``."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.statements, doc._.entity_mentions = find_statements(doc)
+        return doc
+
+
+@Language.factory("storyline_statements")
+def make_statement_component(nlp: Language, name: str) -> StatementComponent:
+    """Factory behind ``nlp.add_pipe("storyline_statements")`` (needs parser and NER before it)."""
+    return StatementComponent(nlp, name)

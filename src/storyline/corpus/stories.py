@@ -1,0 +1,426 @@
+"""Corpus stage "stories": articles grouped into storylines.
+
+Two articles are in the same story when they are about the same thing, not
+merely about the same people: a minister who appears in a port strike and
+in a budget fight links nothing. So an article is compared by what it
+*is about*: the sentence embedding of its title and lead, blended with the
+TF-IDF cosine of its whole text (shared rare words: "dam", "Tessel",
+"refinery"). Candidate pairs come from the same sub-quadratic radius
+search as claims; groups form by average linkage over that sparse graph
+(:func:`storyline.corpus.claim_linkage.average_linkage`), so one topic spread over years
+stays one story as long as its articles keep resembling each other on
+average, and a corpus on several topics splits into several stories. Every
+article belongs to exactly one story; an article on a topic of its own is a
+story of one.
+
+A story's id is ``"s"`` + a hash of its members' content hashes, so it is
+the same across incremental runs while its membership is unchanged (and
+changes, honestly, when an article joins or leaves). Its label is its most
+frequent named entities followed by its most salient TF-IDF terms.
+
+Over a parts directory, :func:`blocked_stories` gives the same list as block
+tasks (``storyline.corpus.blocks``), without one process holding every article.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from storyline.corpus.blocks import (
+    OUTPUTS,
+    BlockRun,
+    ShardInfo,
+    components,
+    cut_to_fit,
+    pairs_by_block,
+    read_bucket,
+    similar_pair_files,
+    unique_pairs,
+    write_rows,
+)
+from storyline.article.units import LEAD_CHARS, full_text, lead_text
+from storyline.corpus.claim_labels import stable_id
+from storyline.corpus.claim_linkage import ENTITY_LABELS, average_linkage
+from storyline.corpus.claim_search import MAX_NEIGHBOURS, neighbour_pairs
+from storyline.core.options import Options
+from storyline.core.pipeline import register_stage
+from storyline.core.records import Article, Corpus
+
+REPORTING_WORDS = frozenset({"said", "says", "say", "told", "according", "added", "reporters", "stated"})
+# Blocked runs: the most articles one task groups; a bigger component is cut (``blocks.cut_to_fit``).
+# ``Options.extra["stories_max_block"]`` overrides.
+MAX_BLOCK_ARTICLES = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoryWeights:
+    """Tuned on the tuning half of ``eval/claims/articles.jsonl`` only."""
+
+    threshold: float = 0.175
+    embedding: float = 0.25  # share of the embedding cosine; the rest is TF-IDF
+    radius: float = 0.15
+
+
+# As tuned by ``python -m storyline.eval.claims`` (see docs/benchmarks.md).
+DEFAULT_STORY_WEIGHTS = StoryWeights()
+
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"  # words of three letters or more, no digits
+
+
+def tfidf_vectorizer() -> Any:
+    """The TF-IDF settings both paths share (in one process, and in blocks)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    # Words of reporting are in every news story and name none.
+    stop_words = sorted(ENGLISH_STOP_WORDS | REPORTING_WORDS)
+    return TfidfVectorizer(stop_words=stop_words, sublinear_tf=True, token_pattern=TOKEN_PATTERN)
+
+
+def tfidf_rows(texts: list[str]) -> Any:
+    """Unit-length TF-IDF rows (sparse) and their terms, fitted on ``texts``."""
+    vectorizer = tfidf_vectorizer()
+    return vectorizer.fit_transform(texts), vectorizer.get_feature_names_out()
+
+
+# TF-IDF in pieces, for blocks: term statistics counted per shard and merged, the
+# vocabulary and idf from them, then any shard's rows. Equal, to the last bit, to
+# ``tfidf_rows`` over the union of the texts in key order (tests/test_stories.py checks it):
+# scikit-learn keeps each row's entries in the order the fit first met their terms, and the
+# l2 norm and the pair products sum in that order, so the merge keeps where each term was
+# first seen, not only its document frequency.
+
+FirstSeen = tuple[Any, ...]  # (text key..., token position): the fit meets the smallest first
+
+
+@dataclass(frozen=True, slots=True)
+class TfidfWeights:
+    """A fitted vocabulary: terms sorted (as scikit-learn orders features), their idf, and
+    ``fitted[c]``, term ``c``'s place in the order the fit first met the terms."""
+
+    terms: np.ndarray
+    idf: np.ndarray
+    fitted: np.ndarray
+
+
+def term_statistics(texts: Iterable[str], keys: Iterable[tuple[Any, ...]]) -> dict[str, tuple[int, FirstSeen]]:
+    """Per term of ``texts`` (``tfidf_rows``' analyzer): how many texts hold it, and where it is first
+    seen, ``(key of the text, token position)`` for the smallest key."""
+    analyze = tfidf_vectorizer().build_analyzer()
+    stats: dict[str, tuple[int, FirstSeen]] = {}
+    for text, key in zip(texts, keys):
+        first: dict[str, FirstSeen] = {}
+        for position, token in enumerate(analyze(text)):
+            first.setdefault(token, (*key, position))
+        for token, seen in first.items():
+            count, earliest = stats.get(token, (0, seen))
+            stats[token] = (count + 1, min(earliest, seen))
+    return stats
+
+
+def merge_term_statistics(items: Iterable[tuple[str, tuple[int, FirstSeen]]]) -> dict[str, tuple[int, FirstSeen]]:
+    """Several texts' ``term_statistics`` (their items) as one's."""
+    merged: dict[str, tuple[int, FirstSeen]] = {}
+    for term, (count, seen) in items:
+        total, earliest = merged.get(term, (0, seen))
+        merged[term] = (total + count, min(earliest, seen))
+    return merged
+
+
+def tfidf_weights(stats: dict[str, tuple[int, FirstSeen]], documents: int) -> TfidfWeights:
+    """The vocabulary and its smooth idf, ``ln((1 + n) / (1 + df)) + 1``, computed as
+    ``TfidfTransformer.fit`` does, from ``documents`` texts' merged statistics."""
+    names = sorted(stats)
+    terms = np.array(names, dtype=str)
+    df = np.array([stats[name][0] for name in names], dtype=np.float64) + 1.0
+    idf = np.full_like(df, documents + 1)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    fitted = np.empty(len(names), dtype=np.int64)
+    fitted[sorted(range(len(names)), key=lambda column: stats[names[column]][1])] = np.arange(len(names))
+    return TfidfWeights(terms, idf, fitted)
+
+
+def tfidf_transform(texts: list[str], weights: TfidfWeights) -> Any:
+    """``texts``' TF-IDF rows over a vocabulary fitted elsewhere (every term of ``texts`` in it),
+    each row's entries in the fit's order."""
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    vectorizer = tfidf_vectorizer()
+    analyze = vectorizer.build_analyzer()
+    indices: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    counts: list[np.ndarray] = [np.zeros(0)]
+    indptr = [0]
+    for text in texts:
+        tokens = Counter(analyze(text))
+        columns = np.searchsorted(weights.terms, np.array(list(tokens), dtype=str)).astype(np.int64)
+        order = np.argsort(weights.fitted[columns], kind="stable")
+        indices.append(columns[order])
+        counts.append(np.array(list(tokens.values()), dtype=np.float64)[order])
+        indptr.append(indptr[-1] + len(tokens))
+    matrix = csr_matrix((np.concatenate(counts), np.concatenate(indices), np.array(indptr)),
+                        shape=(len(texts), len(weights.terms)))
+    transformer = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
+                                   smooth_idf=vectorizer.smooth_idf, sublinear_tf=vectorizer.sublinear_tf)
+    transformer.idf_ = np.asarray(weights.idf, dtype=np.float64)
+    return transformer.transform(matrix)
+
+
+# -- grouping --------------------------------------------------------------------
+
+
+def story_key(article: Article) -> tuple[str, str]:
+    """The order articles are grouped in (it breaks ties), whatever order they came in."""
+    return (article.content_hash, article.id or "")
+
+
+def pair_scores(tfidf: Any, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: StoryWeights) -> np.ndarray:
+    """Each candidate pair's score: the embedding cosine blended with the TF-IDF cosine."""
+    lexical = np.asarray(tfidf[i].multiply(tfidf[j]).sum(axis=1)).ravel() if len(i) else np.zeros(0)
+    return w.embedding * cos + (1 - w.embedding) * lexical
+
+
+def group_pairs(n: int, tfidf: Any, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: StoryWeights) -> list[int]:
+    """A group number per article, by average linkage over the scored candidate pairs
+    (``neighbour_pairs``' shape: ``i < j``, sorted by ``(i, j)``)."""
+    scores = pair_scores(tfidf, i, j, cos, w)
+    pairs = ((int(a), int(b), float(s)) for a, b, s in zip(i, j, scores))
+    return average_linkage(n, pairs, w.threshold, floor=0.0)
+
+
+def group_articles(vectors: np.ndarray, tfidf: Any, w: StoryWeights) -> list[int]:
+    i, j, cos = neighbour_pairs(vectors, w.radius)
+    return group_pairs(len(vectors), tfidf, i, j, cos, w)
+
+
+def stories_of(articles: list[Article], tfidf: Any, terms: Any, groups: list[int]) -> list[dict[str, Any]]:
+    """A story record per group (articles in ``story_key`` order, ``tfidf`` their rows)."""
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        members_of[group].append(index)
+    stories = []
+    for members in members_of.values():
+        chosen = [articles[m] for m in members]
+        stories.append(
+            {
+                "id": stable_id("s", (a.content_hash for a in chosen)),
+                "label": story_label(chosen, tfidf[members], terms),
+                "articles": sorted(a.id for a in chosen if a.id is not None),
+            }
+        )
+    return stories
+
+
+def story_order(story: dict[str, Any]) -> tuple[int, str]:
+    """The order of the stories list: largest first, then by id."""
+    return (-len(story["articles"]), story["id"])
+
+
+@register_stage("stories")
+class Stories:
+    """Fill ``corpus.stories`` with ``{"id", "label", "articles"}``."""
+
+    def __init__(self, options: Options, weights: StoryWeights = DEFAULT_STORY_WEIGHTS) -> None:
+        from storyline.article.embed import Embedder
+
+        self.embedder = Embedder(options.embedding_cache, batch_size=max(options.batch_size, 64))
+        self.weights = weights
+
+    def run(self, corpora: Iterable[Corpus]) -> Iterator[Corpus]:
+        for corpus in corpora:
+            corpus.stories = self.find_stories(corpus.articles)
+            yield corpus
+
+    def find_stories(self, articles: list[Article]) -> list[dict[str, Any]]:
+        articles = sorted((a for a in articles if a.body), key=story_key)
+        if not articles:
+            return []
+        vectors = self.embedder.embed([lead_text(a) for a in articles])
+        tfidf, terms = tfidf_rows([full_text(a) for a in articles])
+        groups = group_articles(vectors, tfidf, self.weights)
+        return sorted(stories_of(articles, tfidf, terms, groups), key=story_order)
+
+
+def story_label(articles: list[Article], rows: Any, terms: Any, entities: int = 3, words: int = 3) -> str:
+    """Salient entities (by how many member articles name them), then terms."""
+    names = _frequent_entities(articles)[:entities]
+    # Only the members' own terms weigh anything: summing just those keeps a label's cost to its
+    # story's size, not the vocabulary's; in vocabulary order, so ties break as over all terms.
+    used = np.unique(rows.indices)
+    weights = np.asarray(rows[:, used].sum(axis=0)).ravel()
+    taken = {word for name in names for word in name.lower().split()}
+    salient = []
+    for index in np.argsort(-weights, kind="stable"):
+        term = str(terms[used[index]])
+        if weights[index] <= 0 or len(salient) >= words:
+            break
+        if term not in taken:
+            salient.append(term)
+    return " · ".join(names + salient)
+
+
+def _frequent_entities(articles: list[Article]) -> list[str]:
+    from storyline.article.parse import load_nlp
+
+    nlp = load_nlp()
+    disabled = [name for name in nlp.pipe_names if name not in ("tok2vec", "ner")]
+    counts: Counter[str] = Counter()
+    with nlp.select_pipes(disable=disabled):
+        for doc in nlp.pipe((lead_text(a) for a in articles), batch_size=64):
+            counts.update({ent.text.strip() for ent in doc.ents if ent.label_ in ENTITY_LABELS})
+    return [name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+# ---------------------------------------------------------------------------
+# Across the corpus, in blocks (``storyline.corpus.blocks``): no process holds every article.
+
+
+SCRATCH = "stories_work"  # under ``_corpus/``; removed when the stage is done
+
+
+def blocked_stories(run: BlockRun, weights: StoryWeights = DEFAULT_STORY_WEIGHTS) -> dict[str, Any]:
+    """``Stories.find_stories`` over a parts directory: ``stories.jsonl``, the same list in the same order.
+
+    1. TF-IDF: each shard counts its terms (``term_statistics``), merged per term in buckets;
+       the driver makes the vocabulary and idf of them (``tfidf_weights``) and shares them.
+    2. Candidate pairs: ``similar_pair_files`` over the lead vectors the shards already hold;
+       the pairs stay in the search tasks' files, the driver gets their spanning forests.
+    3. Average linkage only merges groups a pair links, so it runs on each connected
+       component of the pair graph alone; inside a component only the articles' relative
+       order matters (it breaks ties), and a component's articles sorted by ``story_key``
+       are in the in-process order. Articles (with their TF-IDF row) and pairs are scattered
+       by component; each bucket's task scores its pairs and groups and labels its stories.
+       A component over ``stories_max_block`` articles is cut (``blocks.cut_to_fit``).
+
+    What the driver holds, and why it is small: per term, its document count and where it
+    is first seen (a vocabulary: it grows ever more slowly with the corpus, unlike the
+    text); the forest edges (a few per article, three numbers each) and a component number
+    per article; and the story records it sorts and writes (ids and a label, no text, no
+    vectors, no TF-IDF rows). A component's task holds that component's articles.
+    """
+    # Statistics are scattered by term, so the driver receives each term once, however many shards hold it.
+    stats: dict[str, tuple[int, FirstSeen]] = {}
+    for part in run.gather(run.scatter(f"{SCRATCH}/terms", _shard_term_statistics), _bucket_term_statistics):
+        stats.update(part)
+    documents = stats.pop(DOCUMENTS, (0, ()))[0]
+    fitted = tfidf_weights(stats, documents)
+    del stats
+    shared = {name: run.share(f"{SCRATCH}/{name}", getattr(fitted, name)) for name in ("terms", "idf", "fitted")}
+    # Every candidate pair can link two articles (scores are never negative), so the forests span them all.
+    pair_files, (i, j, cos), found_pairs = similar_pair_files(
+        run, f"{SCRATCH}/leads", _shard_lead_vectors, weights.radius, MAX_NEIGHBOURS, weights.radius)
+    cap = int(run.options.extra.get("stories_max_block", MAX_BLOCK_ARTICLES))
+    labels, strongest_cut = cut_to_fit(components(run.articles, i, j), i, j, cos, weights.radius, cap)
+    shared["component"] = run.share(f"{SCRATCH}/component", labels)
+    run.scatter_tasks(f"{SCRATCH}/pairs", [f for f in pair_files if f.exists()], pairs_by_block, shared["component"])
+    buckets = run.scatter(f"{SCRATCH}/components", _shard_story_rows, shared) if documents else []
+    found = run.gather(buckets, _bucket_stories, shared["terms"], weights, run.path(SCRATCH, "pairs"))
+    stories = sorted((story for part in found for story in part), key=story_order)
+    write_rows(run.path(OUTPUTS["stories"]), stories)
+    shutil.rmtree(run.path(SCRATCH), ignore_errors=True)
+    return {"stories": len(stories), "articles": documents, "terms": len(fitted.terms), "pairs": found_pairs,
+            "forest_edges": len(i),
+            "buckets": len(buckets), "largest_block": int(np.bincount(labels).max(initial=0)) if len(labels) else 0,
+            "strongest_cut": strongest_cut}
+
+
+def _story_articles(shard: ShardInfo) -> list[tuple[int, Article]]:
+    """The shard's articles with a body, as ``(global number, article)`` (number n is id ``a{n+1}``);
+    only the columns stories reads."""
+    import pyarrow.parquet as pq
+
+    columns = ["id", "title", "body", "content_hash"]
+    found = []
+    for row in pq.read_table(shard.folder / "articles.parquet", columns=columns).to_pylist():
+        if row["body"]:
+            article = Article(source="", input_hash="", content_hash=row["content_hash"], body=row["body"],
+                              title=row["title"], id=shard.article_id(row["id"]))
+            found.append((shard.article_number(row["id"]) - 1, article))
+    return found
+
+
+DOCUMENTS = ""  # a term no text has (tokens have three letters or more): it counts the shards' texts
+
+
+def _shard_term_statistics(shard: ShardInfo) -> Iterator[tuple[str, tuple[int, FirstSeen]]]:
+    articles = [article for _, article in _story_articles(shard)]
+    yield DOCUMENTS, (len(articles), ())
+    yield from term_statistics((full_text(a) for a in articles), (story_key(a) for a in articles)).items()
+
+
+def _bucket_term_statistics(bucket: Path) -> dict[str, tuple[int, FirstSeen]]:
+    return merge_term_statistics((term, row) for term, rows in read_bucket(bucket).items() for row in rows)
+
+
+def _shard_lead_vectors(shard: ShardInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Global numbers and lead vectors of the shard's articles, from its ``embeddings.parquet``."""
+    from storyline.article.embed import DIMENSIONS, Embedder, cache_key, torch_threads
+    from storyline.store.parts import read_embeddings
+
+    articles = _story_articles(shard)
+    known = read_embeddings(shard.folder)
+    missing = [lead_text(a) for _, a in articles if cache_key(lead_text(a)) not in known]
+    if missing:  # a shard written before the ``embed`` stage: embed as that stage would have
+        with torch_threads(1):
+            known.update(Embedder(None, batch_size=1).vectors(missing))
+    ids = np.array([number for number, _ in articles], dtype=np.int64)
+    vectors = [np.asarray(known[cache_key(lead_text(a))], dtype=np.float32) for _, a in articles]
+    return ids, np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+
+def _shard_story_rows(shard: ShardInfo, shared: dict[str, Path]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Keyed by component: each article with a body (lead only, and its TF-IDF row)."""
+    arrays = {name: np.load(path, mmap_mode="r") for name, path in shared.items()}
+    component = arrays["component"]
+    articles = _story_articles(shard)
+    fitted = TfidfWeights(arrays["terms"], np.asarray(arrays["idf"]), arrays["fitted"])
+    rows = tfidf_transform([full_text(a) for _, a in articles], fitted)
+    for k, (number, article) in enumerate(articles):
+        lead = Article(source="", input_hash="", content_hash=article.content_hash, body=article.body[:LEAD_CHARS],
+                       title=article.title, id=article.id)
+        row = slice(rows.indptr[k], rows.indptr[k + 1])
+        yield int(component[number]), ("article", number, lead, rows.indices[row].copy(), rows.data[row].copy())
+
+
+def _bucket_stories(bucket: Path, terms_path: Path, weights: StoryWeights, pairs_folder: Path) -> list[dict[str, Any]]:
+    terms = np.load(terms_path, mmap_mode="r")
+    pairs_in = pairs_folder / bucket.name  # the same component key lands in the same bucket number
+    pairs = read_bucket(pairs_in) if pairs_in.exists() else {}
+    stories = []
+    for label, rows in read_bucket(bucket).items():
+        found = pairs.get(label, [])
+        # A pair found from both of its ends is in two search files: keep it once (the first, in task order).
+        i, j, cos = (unique_pairs(*(np.concatenate(part) for part in zip(*found))) if found
+                     else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
+        stories.extend(component_stories(rows, (i, j, cos), terms, weights))
+    return stories
+
+
+def component_stories(rows: list[tuple[Any, ...]], pairs: tuple[Any, Any, Any], terms: Any,
+                      weights: StoryWeights) -> list[dict[str, Any]]:
+    """The stories of one connected component, as ``find_stories`` groups and labels them;
+    ``pairs`` are its candidate pairs ``(i, j, cos)`` in global article numbers."""
+    from scipy.sparse import csr_matrix
+
+    members = sorted(rows, key=lambda row: story_key(row[2]))
+    place = {row[1]: k for k, row in enumerate(members)}
+    ends = np.array([place[a] for a in pairs[0].tolist()] + [place[b] for b in pairs[1].tolist()],
+                    dtype=np.int64).reshape(2, -1)
+    low, high = ends.min(axis=0), ends.max(axis=0)
+    cos = np.asarray(pairs[2], dtype=np.float32)
+    order = np.lexsort((high, low))  # neighbour_pairs' order: average linkage reads pairs in it
+    indptr = np.cumsum([0] + [len(row[3]) for row in members])
+    tfidf = csr_matrix((np.concatenate([np.zeros(0)] + [row[4] for row in members]),
+                        np.concatenate([np.zeros(0, dtype=np.int64)] + [row[3] for row in members]), indptr),
+                       shape=(len(members), len(terms)))
+    groups = group_pairs(len(members), tfidf, low[order], high[order], cos[order], weights)
+    return stories_of([row[2] for row in members], tfidf, terms, groups)

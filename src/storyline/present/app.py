@@ -1,0 +1,400 @@
+"""``storyline serve``: the report's views live from a store, with search and a JSON API.
+
+Read-only: the store is opened with SQLite ``mode=ro`` (:class:`StoreView`)
+and reloaded when ``analyze`` commits, so the app can run beside a growing
+store. Every response carries a Content-Security-Policy that allows scripts,
+styles and requests from the app's own origin only; templates autoescape
+every text; pages load no inline script (data travels in JSON blocks).
+
+``/docs`` is a self-contained page rendered from ``/openapi.json``:
+FastAPI's Swagger UI and ReDoc load their scripts from a CDN, so both are
+switched off.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from storyline.present.report import DossierViews, Links, date_span, environment, overview, people
+from storyline.store.search import HIT_END, HIT_START, Hit, snippet_parts
+from storyline.store.view import StoreView
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+MAX_PER_PAGE = 200
+LINKS = Links(app=True)
+
+
+# -- filters and pagination ---------------------------------------------------
+
+
+@dataclass(slots=True)
+class Filters:
+    """Narrow statements (and the articles holding them). Empty fields do not filter."""
+
+    q: str = ""
+    speaker: str = ""
+    outlet: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    claim: str = ""
+    story: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.__slots__ if getattr(self, name)}
+
+
+def filters(
+    q: Annotated[str, Query(description="Free text: words are matched in statements, speakers and article bodies, best match first.", max_length=500)] = "",
+    speaker: Annotated[str, Query(description="Entity id, name or alias of the speaker.", max_length=200)] = "",
+    outlet: Annotated[str, Query(description="Outlet name (case-insensitive).", max_length=200)] = "",
+    date_from: Annotated[str, Query(description="ISO date (YYYY, YYYY-MM or YYYY-MM-DD): items on or after.", max_length=10)] = "",
+    date_to: Annotated[str, Query(description="ISO date: items on or before.", max_length=10)] = "",
+    claim: Annotated[str, Query(description="Claim id.", max_length=100)] = "",
+    story: Annotated[str, Query(description="Story id.", max_length=100)] = "",
+) -> Filters:
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value and date_span(value) is None:
+            raise HTTPException(status_code=422, detail=f"{name}: not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    return Filters(q.strip(), speaker.strip(), outlet.strip(), date_from, date_to, claim.strip(), story.strip())
+
+
+@dataclass(slots=True)
+class Paging:
+    page: int = 1
+    per_page: int = 50
+
+    def cut(self, items: list[Any]) -> dict[str, Any]:
+        start = (self.page - 1) * self.per_page
+        return {
+            "total": len(items), "page": self.page, "per_page": self.per_page,
+            "pages": max(1, math.ceil(len(items) / self.per_page)), "items": items[start : start + self.per_page],
+        }
+
+
+def paging(
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")] = 50,
+) -> Paging:
+    return Paging(page, per_page)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+class Explorer:
+    """Queries over the store's dossier: the filters, search and lookups behind every route."""
+
+    def __init__(self, store: StoreView) -> None:
+        self.store = store
+        self._views: tuple[int, DossierViews] | None = None
+
+    def views(self) -> DossierViews:
+        dossier = self.store.dossier()
+        if self._views is None or self._views[0] != id(dossier):
+            self._views = (id(dossier), DossierViews(dossier, LINKS))
+        return self._views[1]
+
+    def statements(self, f: Filters) -> list[dict[str, Any]]:
+        views = self.views()
+        if f.q:
+            ranked = [views.statements[h.ref] for h in self.store.search(f.q, "statement") if h.ref in views.statements]
+        else:
+            ranked = list(views.dossier["statements"])
+        return [s for s in ranked if self._keeps_statement(s, f, views)]
+
+    def articles(self, f: Filters) -> list[dict[str, Any]]:
+        views = self.views()
+        if f.q:
+            found = [views.articles[h.ref] for h in self.store.search(f.q, "article") if h.ref in views.articles]
+        else:
+            found = list(views.dossier["articles"])
+        holding = self._holding(f, views)
+        return [a for a in found if self._keeps_article(a, f, views, holding)]
+
+    def hits(self, f: Filters, paging: Paging) -> dict[str, Any]:
+        """One page of search results of both kinds, best first, after the filters, with snippets."""
+        views = self.views()
+        if not any(getattr(f, name) for name in f.__slots__ if name != "q"):
+            return self._unfiltered_hits(f.q, paging, views)
+        holding = self._holding(f, views)
+        kept = [hit for hit in self.store.search(f.q) if self._keeps_hit(hit, f, views, holding)]
+        page = paging.cut(kept)
+        snippets = self.store.snippets(f.q, page["items"])
+        page["items"] = [self._result(hit, snippets.get(hit.row, ""), views) for hit in page["items"]]
+        return page
+
+    def _unfiltered_hits(self, q: str, paging: Paging, views: DossierViews) -> dict[str, Any]:
+        """Search alone: SQLite ranks and cuts the page; no hit needs a look in Python."""
+        hits = self.store.search(q, limit=paging.per_page, offset=(paging.page - 1) * paging.per_page)
+        total = self.store.count(q)
+        snippets = self.store.snippets(q, hits)
+        known = [hit for hit in hits if hit.ref in views.statements or hit.ref in views.articles]
+        return {"total": total, "page": paging.page, "per_page": paging.per_page,
+                "pages": max(1, math.ceil(total / paging.per_page)),
+                "items": [self._result(hit, snippets.get(hit.row, ""), views) for hit in known]}
+
+    def _keeps_hit(self, hit: Hit, f: Filters, views: DossierViews, holding: set[str] | None) -> bool:
+        if hit.kind == "statement" and hit.ref in views.statements:
+            return self._keeps_statement(views.statements[hit.ref], f, views)
+        if hit.kind == "article" and hit.ref in views.articles:
+            return self._keeps_article(views.articles[hit.ref], f, views, holding)
+        return False
+
+    @staticmethod
+    def _result(hit: Hit, snippet: str, views: DossierViews) -> dict[str, Any]:
+        item = views.statements[hit.ref] if hit.kind == "statement" else views.articles[hit.ref]
+        return {"kind": hit.kind, "id": hit.ref, "article": hit.article, "score": round(-hit.rank, 4),
+                "snippet": snippet.replace(HIT_START, "").replace(HIT_END, ""), "parts": snippet_parts(snippet),
+                "item": item}
+
+    def _holding(self, f: Filters, views: DossierViews) -> set[str] | None:
+        """Articles holding a statement by the speaker / of the claim asked for (None: no such filter)."""
+        if not (f.speaker or f.claim):
+            return None
+        only = Filters(speaker=f.speaker, claim=f.claim)
+        return {s["article"] for s in views.dossier["statements"] if self._keeps_statement(s, only, views)}
+
+    def _keeps_statement(self, s: dict[str, Any], f: Filters, views: DossierViews) -> bool:
+        if f.speaker and not _is_speaker(s, f.speaker, views):
+            return False
+        if f.claim and s.get("claim") != f.claim and s["id"] not in views.claims.get(f.claim, {}).get("statements", []):
+            return False
+        article = views.articles.get(s["article"], {})
+        # Dated by when it was said, else by when it was published.
+        when = s.get("said_on") if date_span(s.get("said_on")) else article.get("published")
+        return self._keeps_article(article, f, views, None, when)
+
+    def _keeps_article(self, a: dict[str, Any], f: Filters, views: DossierViews, holding: set[str] | None,
+                       when: str | None = None) -> bool:
+        if holding is not None and a.get("id") not in holding:
+            return False
+        if f.outlet and (a.get("outlet") or "").casefold() != f.outlet.casefold():
+            return False
+        if f.story and a.get("id") not in _story_articles(views, f.story):
+            return False
+        if f.date_from or f.date_to:
+            return _within(when or a.get("published"), f.date_from, f.date_to)
+        return True
+
+
+def _is_speaker(statement: dict[str, Any], wanted: str, views: DossierViews) -> bool:
+    if statement.get("speaker") == wanted:
+        return True
+    wanted = wanted.casefold()
+    entity = views.entities.get(statement.get("speaker") or "")
+    names = [statement.get("speaker_name") or ""] + ([entity["name"], *entity.get("aliases", [])] if entity else [])
+    return any(name.casefold() == wanted for name in names if name)
+
+
+def _story_articles(views: DossierViews, story_id: str) -> set[str]:
+    for story in views.dossier["stories"]:
+        if story["id"] == story_id:
+            return set(story["articles"])
+    return set()
+
+
+def _within(date: str | None, date_from: str, date_to: str) -> bool:
+    """Whether a date (at any precision) overlaps the range; an unplaceable date never does."""
+    span = date_span(date)
+    if span is None:
+        return False
+    if date_from and span[1] <= date_span(date_from)[0]:
+        return False
+    if date_to and span[0] >= date_span(date_to)[1]:
+        return False
+    return True
+
+
+def _article_summary(article: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in article.items() if key not in ("body", "comments")}
+
+
+# -- the app ----------------------------------------------------------------------
+
+
+def create_app(db_path: str | Path) -> FastAPI:
+    store = StoreView(db_path)
+    explorer = Explorer(store)
+    app = FastAPI(
+        title="storyline",
+        summary="Explore a storyline store: statements, timeline, claims, people, articles.",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.explorer = explorer
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(resources.files("storyline.present") / "static")), name="static")
+    _add_api(app, explorer)
+    _add_pages(app, explorer)
+    return app
+
+
+def _add_api(app: FastAPI, explorer: Explorer) -> None:
+    @app.get("/api/overview", tags=["api"], summary="Counts, outlets, date span, top speakers and claims")
+    def api_overview() -> dict[str, Any]:
+        dossier = explorer.views().dossier
+        summary = overview(dossier)
+        summary["top_claims"] = [{"id": c["id"], "label": c["label"], "statements": len(c["statements"])} for c in summary["top_claims"]]
+        summary["top_speakers"] = [{"name": n, "statements": c} for n, c in summary["top_speakers"]]
+        return {**summary, **{name: len(dossier[name]) for name in ("statements", "events", "claims", "stories", "entities")}}
+
+    @app.get("/api/search", tags=["api"], summary="Full-text search over statements and article bodies")
+    def api_search(f: FiltersDep, p: PagingDep) -> dict[str, Any]:
+        """Ranked hits of kind ``statement`` or ``article``, each with a plain-text snippet
+        around the matched words; the other filters narrow the hits."""
+        if not f.q:
+            raise HTTPException(status_code=422, detail="q: a search needs words")
+        page = explorer.hits(f, p)
+        page["items"] = [{k: v for k, v in hit.items() if k not in ("parts", "item")} for hit in page["items"]]
+        return page
+
+    @app.get("/api/statements", tags=["api"], summary="Statements, filtered and paginated")
+    def api_statements(f: FiltersDep, p: PagingDep) -> dict[str, Any]:
+        return p.cut(explorer.statements(f))
+
+    @app.get("/api/articles", tags=["api"], summary="Articles without their bodies, filtered and paginated")
+    def api_articles(f: FiltersDep, p: PagingDep) -> dict[str, Any]:
+        return p.cut([_article_summary(a) for a in explorer.articles(f)])
+
+    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article with body, comments and statements")
+    def api_article(article_id: str) -> dict[str, Any]:
+        views = explorer.views()
+        article = _found(views.articles, article_id)
+        return {**article, "statements": views.statements_by_article.get(article_id, [])}
+
+    @app.get("/api/events", tags=["api"], summary="Events on the timeline, filtered by date and paginated")
+    def api_events(f: FiltersDep, p: PagingDep) -> dict[str, Any]:
+        events = explorer.views().dossier["events"]
+        if f.date_from or f.date_to:
+            events = [e for e in events if _within(e.get("date"), f.date_from, f.date_to)]
+        return p.cut(events)
+
+    @app.get("/api/claims", tags=["api"], summary="Recurring claims, paginated")
+    def api_claims(p: PagingDep) -> dict[str, Any]:
+        return p.cut(explorer.views().dossier["claims"])
+
+    @app.get("/api/claims/{claim_id}", tags=["api"], summary="One claim with its statements and recurrence series")
+    def api_claim(claim_id: str) -> dict[str, Any]:
+        views = explorer.views()
+        claim = _found(views.claims, claim_id)
+        return {**claim, "statements": views.claim_statements(claim), "recurrence": views.series(claim)}
+
+    @app.get("/api/entities", tags=["api"], summary="People and organizations with roles, paginated")
+    def api_entities(p: PagingDep) -> dict[str, Any]:
+        return p.cut(explorer.views().dossier["entities"])
+
+    @app.get("/api/entities/{entity_id}", tags=["api"], summary="One person or organization with all their statements")
+    def api_entity(entity_id: str) -> dict[str, Any]:
+        return _found({person["id"]: person for person in people(explorer.views().dossier)}, entity_id)
+
+    @app.get("/api/stories", tags=["api"], summary="Stories (groups of articles), paginated")
+    def api_stories(p: PagingDep) -> dict[str, Any]:
+        return p.cut(explorer.views().dossier["stories"])
+
+
+def _found(items: dict[str, Any], key: str) -> Any:
+    if key not in items:
+        raise HTTPException(status_code=404, detail="not found")
+    return items[key]
+
+
+def _page(name: str, **context: Any) -> HTMLResponse:
+    html = environment().get_template(f"app_{name}.html.j2").render(links=LINKS, **context)
+    return HTMLResponse(html)
+
+
+def _add_pages(app: FastAPI, explorer: Explorer) -> None:
+    def base(views: DossierViews) -> dict[str, Any]:
+        return {"views": views, "dossier": views.dossier}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> HTMLResponse:
+        views = explorer.views()
+        return _page("overview", overview=overview(views.dossier), **base(views))
+
+    @app.get("/timeline", response_class=HTMLResponse, include_in_schema=False)
+    def timeline_page() -> HTMLResponse:
+        views = explorer.views()
+        return _page("timeline", timeline=views.context()["timeline"], **base(views))
+
+    @app.get("/claims", response_class=HTMLResponse, include_in_schema=False)
+    def claims_page() -> HTMLResponse:
+        return _page("claims", **base(explorer.views()))
+
+    @app.get("/claims/{claim_id}", response_class=HTMLResponse, include_in_schema=False)
+    def claim_page(claim_id: str) -> HTMLResponse:
+        views = explorer.views()
+        return _page("claim", claim=_found(views.claims, claim_id), **base(views))
+
+    @app.get("/people", response_class=HTMLResponse, include_in_schema=False)
+    def people_page() -> HTMLResponse:
+        views = explorer.views()
+        return _page("people", people=people(views.dossier), **base(views))
+
+    @app.get("/people/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
+    def person_page(entity_id: str) -> HTMLResponse:
+        views = explorer.views()
+        person = _found({p["id"]: p for p in people(views.dossier)}, entity_id)
+        return _page("person", person=person, **base(views))
+
+    @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
+    def articles_page(f: FiltersDep, p: PagingDep) -> HTMLResponse:
+        views = explorer.views()
+        return _page("articles", page=p.cut(explorer.articles(f)), filters=f, **base(views))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(article_id: str) -> HTMLResponse:
+        views = explorer.views()
+        return _page("article", article=_found(views.articles, article_id), **base(views))
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(f: FiltersDep, p: PagingDep) -> HTMLResponse:
+        views = explorer.views()
+        if f.q:
+            results = explorer.hits(f, p)
+        else:  # filters alone list the statements they keep
+            results = p.cut([{"kind": "statement", "id": s["id"], "article": s["article"], "parts": [], "item": s}
+                              for s in explorer.statements(f)])
+        return _page("search", page=results, filters=f, **base(views))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)  # browsers ask for it; an error would show in their console
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs_page() -> HTMLResponse:
+        return _page("docs", openapi=app.openapi())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, error: StarletteHTTPException) -> HTMLResponse | JSONResponse:
+        if request.url.path.startswith("/api/") or error.status_code != 404:
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+        return HTMLResponse(environment().get_template("app_error.html.j2").render(links=LINKS, message="Not found"), status_code=404)
+
+
+def run(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning", access_log=False)
