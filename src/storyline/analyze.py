@@ -18,6 +18,7 @@ from storyline.dossier import build_dossier
 from storyline.inputs import Manifest, expand, read_sources
 from storyline.executors import make_executor
 from storyline.fetch import fetcher_for
+from storyline.guard import failure
 from storyline.pipeline import Options, corpus_pipeline, per_article_pipeline
 from storyline.records import Article, RawDoc, Skipped
 from storyline.report import write_report
@@ -64,12 +65,11 @@ def analyze(
         new_docs = _new_documents(raw, store, result, notify)
         executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
         for record in executor.run(per_article_pipeline(options), new_docs):
-            if isinstance(record, Article):
-                store.add_article(record)
+            if isinstance(record, Article) and (failed := _store(store, record)) is None:
                 result.added += 1
                 notify(record.source, "added")
             else:
-                _skip(record, store, result, notify)
+                _skip(failed if isinstance(record, Article) else record, store, result, notify)
         _finish(store, out, options, result)
     return result
 
@@ -171,6 +171,15 @@ def _new_documents(
             notify(record.source, "unchanged")
         else:
             yield record
+
+
+def _store(store: Store, article: Article) -> Skipped | None:
+    """Write the article; a write that fails (its transaction rolled back) is this article's skip."""
+    try:
+        store.add_article(article)
+    except Exception as error:  # noqa: BLE001 - reported as the article's skip reason
+        return failure(article.source, "store", error)
+    return None
 
 
 def _skip(record: Skipped, store: Store, result: RunResult, notify: Progress) -> None:

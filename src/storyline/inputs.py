@@ -119,15 +119,19 @@ def read_sources(
     # record by record (storyline.ingest); ``fetcher`` (None: no network) fetches URLs.
     from storyline.ingest import corpus_reader
 
+    from storyline.guard import failure
+
     for source in sources:
-        if (reader := corpus_reader(source)) is not None:
-            yield from reader(source, manifest, max_bytes, fetcher)
-            continue
         try:
+            if (reader := corpus_reader(source)) is not None:
+                yield from reader(source, manifest, max_bytes, fetcher)
+                continue
             data = _read_bytes(source, max_bytes)
             yield from _documents(source, data, manifest)
         except InputError as error:
             yield Skipped(source, str(error))
+        except Exception as error:  # noqa: BLE001 - an input no reader foresaw: reported, the run goes on
+            yield failure(source, "read", error)
 
 
 def _read_bytes(source: str, max_bytes: int) -> bytes:
