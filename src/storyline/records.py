@@ -48,12 +48,13 @@ class RawDoc:
 
     @property
     def input_hash(self) -> str:
-        """Identity of the content *and* the metadata given with it.
+        """Identity of the input: its source, its content *and* the metadata given with it.
 
-        A rerun with the same input is skipped; the same content with new
-        metadata (say, a manifest added later) replaces the stored article.
+        A rerun with the same input is skipped; the same source and content with
+        new metadata (say, a manifest added later) replaces the stored article;
+        the same content from another source is another article (never content alone).
         """
-        key = json.dumps([self.content, self.fmt, self.meta.as_dict()], sort_keys=True)
+        key = json.dumps([self.source, self.content, self.fmt, self.meta.as_dict()], sort_keys=True)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
