@@ -93,7 +93,6 @@ def test_inputs_manifest_without_source_is_an_error(tmp_path):
         ("empty.txt", "", "empty"),
         ("blank.txt", "  \n\n \t", "empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
-        ("latin.txt", "Caf\xe9 au lait, d\xe9j\xe0 vu".encode("latin-1"), "undecodable"),
         ("broken.json", "{not json", "malformed JSON"),
     ],
 )
@@ -155,3 +154,41 @@ def test_inputs_hash_changes_with_metadata_not_with_source_order(tmp_path):
     (with_meta,) = read_all([path], manifest=load_manifest(manifest))
     assert plain.content_hash == with_meta.content_hash
     assert plain.input_hash != with_meta.input_hash
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "chosen"),
+    [
+        ("Caf\xe9 au lait, d\xe9j\xe0 vu, said the mayor of Lanport.", "latin-1", "cp1252"),
+        ("\u201cWe will not sign,\u201d the minister said \u2014 caf\xe9 talks \xe0 Paris.", "cp1252", "cp1252"),
+        ("Le ministre a d\xe9clar\xe9 \xab nous ne signerons pas \xbb \xe0 Paris. \xc9lev\xe9, tr\xe8s.", "cp1252", "cp1252"),
+        ("\u041f\u0440\u0438\u0432\u0435\u0442, \u044d\u0442\u043e \u043d\u043e\u0432\u043e\u0441\u0442\u044c \u043e \u0432\u0441\u0442\u0440\u0435\u0447\u0435.", "cp1251", "cp1251"),
+    ],
+)
+def test_inputs_non_utf8_text_is_decoded_and_the_choice_recorded(tmp_path, text, encoding, chosen):
+    path = write(tmp_path / "page.txt", text.encode(encoding))
+    (doc,) = read_all([path])
+    assert isinstance(doc, RawDoc) and doc.content == text
+    (warning,) = doc.warnings
+    assert "not UTF-8" in warning and f"decoded as {chosen}" in warning
+
+
+def test_inputs_utf8_text_has_no_encoding_warning(tmp_path):
+    (doc,) = read_all([write(tmp_path / "page.txt", "Caf\xe9 au lait.")])
+    assert doc.warnings == []
+
+
+def test_inputs_non_utf8_json_records_carry_the_warning(tmp_path):
+    path = write(tmp_path / "e.jsonl", '{"text": "Caf\xe9 d\xe9j\xe0 vu, the mayor said."}\n'.encode("cp1252"))
+    (doc,) = read_all([path])
+    assert doc.content == "Caf\xe9 d\xe9j\xe0 vu, the mayor said." and "decoded as cp1252" in doc.warnings[0]
+
+
+def test_inputs_encoding_warning_reaches_the_article(tmp_path):
+    from storyline.extract import extract_article
+    from storyline.pipeline import Options
+
+    text = "The harbour caf\xe9 reopened on Monday, the owner said. \u201cWe are back,\u201d she told reporters."
+    (doc,) = read_all([write(tmp_path / "page.txt", text.encode("cp1252"))])
+    article = extract_article(doc, Options())
+    assert article.body == text and any("decoded as cp1252" in w for w in article.warnings)

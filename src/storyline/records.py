@@ -41,6 +41,8 @@ class RawDoc:
     content: str
     fmt: str  # "text" | "html"
     meta: InputMeta = field(default_factory=InputMeta)
+    # What reading it had to decide (an encoding guessed): copied into the article's warnings.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
