@@ -27,7 +27,7 @@ def test_inputs_expand_folders_recursively_and_globs(tmp_path):
     write(tmp_path / "sub" / "notes.md", "not an input format")
     write(tmp_path / "c.jsonl", '{"text": "Three."}')
     from_folder = list(expand([str(tmp_path)]))
-    assert [Path(p).name for p in from_folder] == ["a.txt", "c.jsonl", "b.html"]
+    assert [Path(p).name for p in from_folder] == ["a.txt", "c.jsonl", "b.html", "notes.md"]
     from_glob = list(expand([str(tmp_path / "*.txt")]))
     assert [Path(p).name for p in from_glob] == ["a.txt"]
     assert list(expand(["-"])) == ["-"]
@@ -192,3 +192,26 @@ def test_inputs_encoding_warning_reaches_the_article(tmp_path):
     (doc,) = read_all([write(tmp_path / "page.txt", text.encode("cp1252"))])
     article = extract_article(doc, Options())
     assert article.body == text and any("decoded as cp1252" in w for w in article.warnings)
+
+
+def test_inputs_unsupported_files_in_folders_are_listed_and_junk_is_left_out(tmp_path):
+    write(tmp_path / "a.txt", "One paragraph of news, the mayor said.")
+    write(tmp_path / "scan.pdf", b"%PDF-1.4 not read")
+    write(tmp_path / "sub" / "notes.md", "not an input format")
+    write(tmp_path / ".DS_Store", b"\x00\x01junk")
+    write(tmp_path / ".git" / "config", "[core]")
+    write(tmp_path / "draft.txt~", "editor backup")
+    manifest = write(tmp_path / "manifest.csv", "source,outlet\na.txt,Wire\n")
+    records = list(read_sources(list(expand([str(tmp_path)], load_manifest(manifest)))))
+    assert [(Path(r.source).name, type(r).__name__) for r in records] == [
+        ("a.txt", "RawDoc"), ("scan.pdf", "Skipped"), ("notes.md", "Skipped")]
+    assert [r.reason for r in records[1:]] == ["unsupported type (.pdf)", "unsupported type (.md)"]
+    without_manifest = [Path(s).name for s in expand([str(tmp_path)])]
+    assert "manifest.csv" in without_manifest
+
+
+def test_inputs_a_file_named_explicitly_is_read_by_its_content(tmp_path):
+    page = write(tmp_path / "story.php", "<!DOCTYPE html><html><body><p>Body.</p></body></html>")
+    scan = write(tmp_path / "scan.pdf", b"%PDF-1.4\x00\x01\x02")
+    doc, skipped = read_all(list(expand([str(page), str(scan)])))
+    assert doc.fmt == "html" and skipped.reason == "binary file (contains NUL bytes)"

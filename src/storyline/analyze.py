@@ -61,7 +61,7 @@ def analyze(
     notify = progress or (lambda source, outcome: None)
     with Store(db_path or out / "storyline.db") as store:
         options.embedding_cache = store
-        raw = read_sources(list(expand(sources)), manifest, options.max_bytes, fetcher_for(options))
+        raw = read_sources(list(expand(sources, manifest)), manifest, options.max_bytes, fetcher_for(options))
         new_docs = _new_documents(raw, store, result, notify)
         executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
         for record in executor.run(per_article_pipeline(options), new_docs):
@@ -99,7 +99,7 @@ def analyze_parts(
     parts = Path(parts_dir) if parts_dir else out / "parts"
     executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
     with held(executor):  # one cluster for the shards and the corpus pass
-        run = write_parts(list(expand(sources)), parts, options, executor, manifest, on_shard)
+        run = write_parts(list(expand(sources, manifest)), parts, options, executor, manifest, on_shard)
         if not ingest:
             return run, None
         if blocked:

@@ -103,7 +103,7 @@ def analyze(
         loaded_manifest = load_manifest(manifest) if manifest else None
     except (OSError, ValueError, InputError) as error:
         raise typer.BadParameter(f"cannot read manifest: {error}", param_hint="--manifest") from None
-    sources = list(expand(inputs))
+    sources = list(expand(inputs, loaded_manifest))
     options = Options(
         published=flag_date, max_bytes=max_bytes, batch_size=batch_size, workers=workers,
         executor=executor, scheduler=scheduler,

@@ -39,9 +39,16 @@ class Manifest:
     """Metadata from outside the inputs, keyed by source file name."""
 
     rows: dict[str, InputMeta] = field(default_factory=dict)
+    path: str | None = None  # the file it was read from, which is no input
 
     def lookup(self, source: str) -> InputMeta | None:
         return self.rows.get(source) or self.rows.get(Path(source).name)
+
+    def is_file(self, path: Path) -> bool:
+        try:
+            return self.path is not None and path.resolve() == Path(self.path).resolve()
+        except OSError:
+            return False
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -52,7 +59,7 @@ def load_manifest(path: str | Path) -> Manifest:
         rows: list[dict[str, Any]] = list(csv.DictReader(text.splitlines()))
     else:
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    manifest = Manifest()
+    manifest = Manifest(path=str(path))
     for number, row in enumerate(rows, start=1):
         source = row.get("source")
         if not source:
@@ -89,15 +96,37 @@ def _merge(primary: InputMeta, fallback: InputMeta | None) -> InputMeta:
     return merged
 
 
-def expand(arguments: list[str]) -> Iterator[str]:
-    """Files, folders (recursively, sorted), globs and ``-`` as a flat list of sources."""
+class Unsupported(str):
+    """A file found in a folder whose type storyline does not read: ``read_sources`` lists it
+    under ``skipped`` ("unsupported type"), so nothing in a folder is ignored without a word.
+    (A file named on the command line is read whatever its suffix: its content decides.)"""
+
+
+# Found in folders and left out without a word: hidden files and folders (.DS_Store, .git/),
+# editor and office leftovers, thumbnails caches. Not anyone's articles.
+_JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
+
+
+def is_junk(path: Path, root: Path) -> bool:
+    name = path.name.lower()
+    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+    return hidden or name in _JUNK_NAMES or name.endswith("~") or name.startswith("~$")
+
+
+def expand(arguments: list[str], manifest: Manifest | None = None) -> Iterator[str]:
+    """Files, folders (recursively, sorted), globs and ``-`` as a flat list of sources.
+
+    In folders, files of other types come as :class:`Unsupported` (reported, not read); hidden
+    and junk files (:func:`is_junk`) and the ``manifest``'s own file are left out."""
     for argument in arguments:
         if argument == STDIN:
             yield STDIN
             continue
         path = Path(argument)
         if path.is_dir():
-            yield from sorted(str(p) for p in path.rglob("*") if p.is_file() and _supported(p))
+            for found in sorted(p for p in path.rglob("*") if p.is_file() and not is_junk(p, path)):
+                if manifest is None or not manifest.is_file(found):
+                    yield str(found) if _supported(found) else Unsupported(found)
         elif path.exists() or path.is_symlink():
             yield argument
         elif matches := sorted(glob.glob(argument, recursive=True)):
@@ -122,6 +151,9 @@ def read_sources(
     from storyline.guard import failure
 
     for source in sources:
+        if isinstance(source, Unsupported):
+            yield Skipped(source, f"unsupported type ({Path(source).suffix or 'no suffix'})")
+            continue
         try:
             if (reader := corpus_reader(source)) is not None:
                 yield from reader(source, manifest, max_bytes, fetcher)
