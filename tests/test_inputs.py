@@ -29,7 +29,7 @@ def test_inputs_expand_folders_recursively_and_globs(tmp_path):
     write(tmp_path / "sub" / "notes.md", "not an input format")
     write(tmp_path / "c.jsonl", '{"text": "Three."}')
     from_folder = list(expand([str(tmp_path)]))
-    assert [Path(p).name for p in from_folder] == ["a.txt", "c.jsonl", "b.html"]
+    assert [Path(p).name for p in from_folder] == ["a.txt", "c.jsonl", "b.html", "notes.md"]
     from_glob = list(expand([str(tmp_path / "*.txt")]))
     assert [Path(p).name for p in from_glob] == ["a.txt"]
     assert list(expand(["-"])) == ["-"]
@@ -95,7 +95,6 @@ def test_inputs_manifest_without_source_is_an_error(tmp_path):
         ("empty.txt", "", "empty"),
         ("blank.txt", "  \n\n \t", "empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
-        ("latin.txt", "Caf\xe9 au lait, d\xe9j\xe0 vu".encode("latin-1"), "undecodable"),
         ("broken.json", "{not json", "malformed JSON"),
     ],
 )
@@ -157,3 +156,64 @@ def test_inputs_hash_changes_with_metadata_not_with_source_order(tmp_path):
     (with_meta,) = read_all([path], manifest=load_manifest(manifest))
     assert plain.content_hash == with_meta.content_hash
     assert plain.input_hash != with_meta.input_hash
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "chosen"),
+    [
+        ("Caf\xe9 au lait, d\xe9j\xe0 vu, said the mayor of Lanport.", "latin-1", "cp1252"),
+        ("\u201cWe will not sign,\u201d the minister said \u2014 caf\xe9 talks \xe0 Paris.", "cp1252", "cp1252"),
+        ("Le ministre a d\xe9clar\xe9 \xab nous ne signerons pas \xbb \xe0 Paris. \xc9lev\xe9, tr\xe8s.", "cp1252", "cp1252"),
+        ("\u041f\u0440\u0438\u0432\u0435\u0442, \u044d\u0442\u043e \u043d\u043e\u0432\u043e\u0441\u0442\u044c \u043e \u0432\u0441\u0442\u0440\u0435\u0447\u0435.", "cp1251", "cp1251"),
+    ],
+)
+def test_inputs_non_utf8_text_is_decoded_and_the_choice_recorded(tmp_path, text, encoding, chosen):
+    path = write(tmp_path / "page.txt", text.encode(encoding))
+    (doc,) = read_all([path])
+    assert isinstance(doc, RawDoc) and doc.content == text
+    (warning,) = doc.warnings
+    assert "not UTF-8" in warning and f"decoded as {chosen}" in warning
+
+
+def test_inputs_utf8_text_has_no_encoding_warning(tmp_path):
+    (doc,) = read_all([write(tmp_path / "page.txt", "Caf\xe9 au lait.")])
+    assert doc.warnings == []
+
+
+def test_inputs_non_utf8_json_records_carry_the_warning(tmp_path):
+    path = write(tmp_path / "e.jsonl", '{"text": "Caf\xe9 d\xe9j\xe0 vu, the mayor said."}\n'.encode("cp1252"))
+    (doc,) = read_all([path])
+    assert doc.content == "Caf\xe9 d\xe9j\xe0 vu, the mayor said." and "decoded as cp1252" in doc.warnings[0]
+
+
+def test_inputs_encoding_warning_reaches_the_article(tmp_path):
+    from storyline.article.extract import extract_article
+    from storyline.core.options import Options
+
+    text = "The harbour caf\xe9 reopened on Monday, the owner said. \u201cWe are back,\u201d she told reporters."
+    (doc,) = read_all([write(tmp_path / "page.txt", text.encode("cp1252"))])
+    article = extract_article(doc, Options())
+    assert article.body == text and any("decoded as cp1252" in w for w in article.warnings)
+
+
+def test_inputs_unsupported_files_in_folders_are_listed_and_junk_is_left_out(tmp_path):
+    write(tmp_path / "a.txt", "One paragraph of news, the mayor said.")
+    write(tmp_path / "scan.pdf", b"%PDF-1.4 not read")
+    write(tmp_path / "sub" / "notes.md", "not an input format")
+    write(tmp_path / ".DS_Store", b"\x00\x01junk")
+    write(tmp_path / ".git" / "config", "[core]")
+    write(tmp_path / "draft.txt~", "editor backup")
+    manifest = write(tmp_path / "manifest.csv", "source,outlet\na.txt,Wire\n")
+    records = list(read_sources(list(expand([str(tmp_path)], load_manifest(manifest)))))
+    assert [(Path(r.source).name, type(r).__name__) for r in records] == [
+        ("a.txt", "RawDoc"), ("scan.pdf", "Skipped"), ("notes.md", "Skipped")]
+    assert [r.reason for r in records[1:]] == ["unsupported type (.pdf)", "unsupported type (.md)"]
+    without_manifest = [Path(s).name for s in expand([str(tmp_path)])]
+    assert "manifest.csv" in without_manifest
+
+
+def test_inputs_a_file_named_explicitly_is_read_by_its_content(tmp_path):
+    page = write(tmp_path / "story.php", "<!DOCTYPE html><html><body><p>Body.</p></body></html>")
+    scan = write(tmp_path / "scan.pdf", b"%PDF-1.4\x00\x01\x02")
+    doc, skipped = read_all(list(expand([str(page), str(scan)])))
+    assert doc.fmt == "html" and skipped.reason == "binary file (contains NUL bytes)"

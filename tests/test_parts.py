@@ -44,7 +44,7 @@ def parts_run(tmp_path_factory):
 
 
 def test_parts_plan_gives_corpus_files_a_shard_each_and_groups_the_rest():
-    sources = list(expand([str(ROOT / "examples")]))
+    sources = list(expand([str(ROOT / "examples")], load_manifest(ROOT / "examples" / "manifest.csv")))
     names = [[s.rsplit("/", 1)[1] for s in shard] for shard in plan_shards(sources, files_per_shard=2)]
     assert names == [["harbor_gazette_hotline.html", "meridian_wire_port_talks.txt"], ["monitor_export.jsonl"],
                      ["northgate_herald_scraped.txt"]]
@@ -98,11 +98,11 @@ def test_parts_statements_have_the_export_columns_and_offsets_into_the_body(part
 def test_parts_rerun_writes_only_the_shards_without_success(examples, tmp_path):
     folder, manifest = examples
     parts = tmp_path / "parts"
-    first = write_parts(list(expand([str(folder)])), parts, parts_options(), LocalExecutor(1), manifest)
+    first = write_parts(list(expand([str(folder)], manifest)), parts, parts_options(), LocalExecutor(1), manifest)
     assert len(first.written) == 3
     kept = (shard_folder(parts, 0) / "articles.parquet").stat().st_mtime_ns
     (shard_folder(parts, 1) / SUCCESS).unlink()  # as if the run was killed while writing shard 1
-    second = write_parts(list(expand([str(folder)])), parts, parts_options(), LocalExecutor(1), manifest)
+    second = write_parts(list(expand([str(folder)], manifest)), parts, parts_options(), LocalExecutor(1), manifest)
     assert [s["shard"] for s in second.written] == [1] and second.already_done == 2
     assert (shard_folder(parts, 0) / "articles.parquet").stat().st_mtime_ns == kept
 
@@ -110,10 +110,10 @@ def test_parts_rerun_writes_only_the_shards_without_success(examples, tmp_path):
 def test_parts_changed_input_redoes_its_shard_only(examples, tmp_path):
     folder, manifest = examples
     parts = tmp_path / "parts"
-    write_parts(list(expand([str(folder)])), parts, parts_options(), LocalExecutor(1), manifest)
+    write_parts(list(expand([str(folder)], manifest)), parts, parts_options(), LocalExecutor(1), manifest)
     changed = folder / "northgate_herald_scraped.txt"
     changed.write_text(changed.read_text(encoding="utf-8") + "\nA late correction was appended.\n", encoding="utf-8")
-    again = write_parts(list(expand([str(folder)])), parts, parts_options(), LocalExecutor(1), manifest)
+    again = write_parts(list(expand([str(folder)], manifest)), parts, parts_options(), LocalExecutor(1), manifest)
     assert [s["shard"] for s in again.written] == [2] and again.already_done == 2
 
 

@@ -3,7 +3,7 @@ import sqlite3
 import numpy as np
 
 from storyline.core.records import Article, Comment, Corpus, Skipped
-from storyline.store.sqlite import Store
+from storyline.store.sqlite import SCHEMA_VERSION, Store
 
 
 def article(body="Body text.", input_hash="i1", content_hash="c1", **kw):
@@ -82,7 +82,7 @@ def test_store_reopens_an_existing_database(tmp_path):
     with Store(path) as store:
         assert store.article_count() == 1
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION) == "2"
 
 
 def test_store_keeps_an_articles_minhash_signature(tmp_path):

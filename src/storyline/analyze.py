@@ -24,6 +24,7 @@ from storyline.core.pipeline import corpus_pipeline, per_article_pipeline
 from storyline.core.records import Article, RawDoc, Skipped
 from storyline.present.report import write_report
 from storyline.store.sqlite import Store
+from storyline.core.guard import failure
 
 
 @dataclass(slots=True)
@@ -62,16 +63,15 @@ def analyze(
     notify = progress or (lambda source, outcome: None)
     with Store(db_path or out / "storyline.db") as store:
         options.embedding_cache = store
-        raw = read_sources(list(expand(sources)), manifest, options.max_bytes, fetcher_for(options))
+        raw = read_sources(list(expand(sources, manifest)), manifest, options.max_bytes, fetcher_for(options))
         new_docs = _new_documents(raw, store, result, notify)
         executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
         for record in executor.run(per_article_pipeline(options), new_docs):
-            if isinstance(record, Article):
-                store.add_article(record)
+            if isinstance(record, Article) and (failed := _store(store, record)) is None:
                 result.added += 1
                 notify(record.source, "added")
             else:
-                _skip(record, store, result, notify)
+                _skip(failed if isinstance(record, Article) else record, store, result, notify)
         _finish(store, out, options, result)
     return result
 
@@ -101,7 +101,7 @@ def analyze_parts(
     parts = Path(parts_dir) if parts_dir else out / "parts"
     executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
     with held(executor):  # one cluster for the shards and the corpus pass
-        run = write_parts(list(expand(sources)), parts, options, executor, manifest, on_shard)
+        run = write_parts(list(expand(sources, manifest)), parts, options, executor, manifest, on_shard)
         if not ingest:
             return run, None
         if blocked:
@@ -174,6 +174,15 @@ def _new_documents(
             notify(record.source, "unchanged")
         else:
             yield record
+
+
+def _store(store: Store, article: Article) -> Skipped | None:
+    """Write the article; a write that fails (its transaction rolled back) is this article's skip."""
+    try:
+        store.add_article(article)
+    except Exception as error:  # noqa: BLE001 - reported as the article's skip reason
+        return failure(article.source, "store", error)
+    return None
 
 
 def _skip(record: Skipped, store: Store, result: RunResult, notify: Progress) -> None:

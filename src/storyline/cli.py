@@ -18,10 +18,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 app = typer.Typer(
     help="storyline: turn a pile of news articles into a dossier of who said what, when, and what keeps coming back.",
-    no_args_is_help=True,
+    invoke_without_command=True,  # bare ``storyline``: the help, exit status 0 (``main_options``)
     add_completion=False,
+    # Plain help: typer's rich panels show a plain flag as "--fetch <bool>", as if it took a value.
+    rich_markup_mode=None,
 )
-eval_app = typer.Typer(help="Score storyline on labelled data sets and write the numbers to docs/benchmarks.md.")
+eval_app = typer.Typer(help="Score storyline on labelled data sets and write the numbers to docs/benchmarks.md.",
+                       no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(eval_app, name="eval")
 stderr = Console(stderr=True)
 
@@ -29,6 +32,28 @@ stderr = Console(stderr=True)
 def say(message: str) -> None:
     """One unwrapped, unstyled line on stderr (file names and reasons are data, not markup)."""
     stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from storyline import __version__
+
+        typer.echo(f"storyline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version,
+                           is_eager=True)
+    ] = False,
+) -> None:
+    """storyline: turn a pile of news articles into a dossier of who said what, when, and what keeps coming back."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 
 @app.command()
@@ -106,7 +131,7 @@ def analyze(
         loaded_manifest = load_manifest(manifest) if manifest else None
     except (OSError, ValueError, InputError) as error:
         raise typer.BadParameter(f"cannot read manifest: {error}", param_hint="--manifest") from None
-    sources = list(expand(inputs))
+    sources = list(expand(inputs, loaded_manifest))
     options = Options(
         published=flag_date, max_bytes=max_bytes, batch_size=batch_size, workers=workers,
         executor=executor, scheduler=scheduler,

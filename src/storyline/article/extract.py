@@ -36,7 +36,7 @@ def extract_article(raw: RawDoc, options: Options) -> Article | Skipped:
         published=published,
         published_from=published_from,
         comments=extraction.comments,
-        warnings=extraction.warnings,
+        warnings=[*raw.warnings, *extraction.warnings],
     )
 
 

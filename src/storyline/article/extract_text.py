@@ -483,6 +483,7 @@ def _build_body(lines: list[Line]) -> tuple[list[str], list[str]]:
     paragraphs: list[str] = []
     warnings: list[str] = []
     seen: set[str] = set()
+    repeats = 0  # kept-shaped paragraphs dropped as repeats of an earlier one
     for position, line in enumerate(lines):
         if _CUE_LABEL.match(line.text):
             if paragraphs and not _TERMINAL.search(paragraphs[-1]):
@@ -491,13 +492,19 @@ def _build_body(lines: list[Line]) -> tuple[list[str], list[str]]:
                     warnings.append("repaired a link line spliced into a sentence")
             continue
         keep = line.prose or line.short_sentence or (line.headline and _keeps_subhead(lines, position))
-        if not keep or _key(line.text) in seen:
+        if not keep:
+            continue
+        if _key(line.text) in seen:
+            repeats += 1
             continue
         seen.add(_key(line.text))
         text, repaired = _unglue_link(_clean_inline(line.text))
         if repaired:
             warnings.append("removed a related-link headline glued onto a sentence")
         paragraphs.append(text)
+    if repeats:
+        # A page repeating a paragraph is usually a pull quote or a scraper artefact; never drop it unsaid.
+        warnings.append(f"dropped {repeats} repeated paragraph{'s' if repeats != 1 else ''} (kept the first)")
     return paragraphs, warnings
 
 

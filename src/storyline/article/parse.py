@@ -25,8 +25,47 @@ def load_nlp() -> Any:
 def doc_of(article: Article) -> Any:
     """The article's Doc from the parse stage, parsed now when a stage runs on its own."""
     if article.doc is None:
-        article.doc = load_nlp()(article.body)
+        article.doc = parse_text(load_nlp(), article.body)
     return article.doc
+
+
+# Bodies longer than this go through spaCy in windows of at most WINDOW_CHARS (spaCy refuses
+# texts over nlp.max_length, 1,000,000 characters, and its memory grows with the text).
+LONG_TEXT = 200_000
+WINDOW_CHARS = 100_000
+
+
+def windows(text: str, size: int = WINDOW_CHARS) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` characters whose concatenation is ``text``:
+    after a paragraph break where there is one, else after a line break, else after a space,
+    else (one endless word) at ``size``."""
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max(window.rfind("\n\n"), -1)
+        cut = cut + 2 if cut > 0 else 0
+        for mark in ("\n", " "):
+            if not cut and (found := window.rfind(mark)) > 0:
+                cut = found + 1
+        cut = cut or size
+        pieces.append(text[start : start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def parse_text(nlp: Any, text: str) -> Any:
+    """One Doc of ``text``; a long text is parsed window by window and joined, so every
+    offset is still an offset into the whole ``text``."""
+    if len(text) <= min(LONG_TEXT, nlp.max_length):
+        return nlp(text)
+    from spacy.tokens import Doc
+
+    docs = list(nlp.pipe(windows(text, min(WINDOW_CHARS, nlp.max_length // 2))))
+    doc = Doc.from_docs(docs, ensure_whitespace=False)
+    assert doc.text == text  # the pieces are a partition of the text
+    return doc
 
 
 @register_stage("parse")
@@ -39,10 +78,14 @@ class Parse:
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         nlp = load_nlp()
         for batch in batched(records, self.batch_size):
-            articles = [r for r in batch if isinstance(r, Article)]
+            limit = min(LONG_TEXT, nlp.max_length)
+            articles = [r for r in batch if isinstance(r, Article) and len(r.body) <= limit]
             docs = nlp.pipe((a.body for a in articles), batch_size=self.batch_size)
             for article, doc in zip(articles, docs):
                 article.doc = doc
+            for article in batch:
+                if isinstance(article, Article) and article.doc is None:
+                    article.doc = parse_text(nlp, article.body)
             yield from batch
 
 

@@ -19,6 +19,7 @@ from itertools import islice
 from typing import Any, Protocol
 
 from storyline.core.options import Options
+from storyline.core.guard import run_guarded
 
 STAGES: dict[str, type] = {}
 
@@ -81,10 +82,11 @@ class Pipeline:
         self.stages = [STAGES[name](self.options) for name in self.names]
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
-        stream: Iterable[Any] = records
-        for stage in self.stages:
-            stream = stage.run(stream)
-        yield from stream
+        """The records through every stage, a batch at a time. A record that makes a stage fail
+        becomes a ``Skipped`` naming the stage and the reason, and the others go on
+        (``storyline.core.guard``): every executor runs this, so every kind of run gets it."""
+        for batch in batched(records, max(1, self.options.batch_size)):
+            yield from run_guarded(self.stages, batch)
 
     def portable(self) -> tuple[list[str], Options]:
         """What a worker process needs to build the same pipeline (no store handle)."""

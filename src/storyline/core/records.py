@@ -43,6 +43,8 @@ class RawDoc:
     content: str
     fmt: str  # "text" | "html"
     meta: InputMeta = field(default_factory=InputMeta)
+    # What reading it had to decide (an encoding guessed): copied into the article's warnings.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
@@ -50,12 +52,13 @@ class RawDoc:
 
     @property
     def input_hash(self) -> str:
-        """Identity of the content *and* the metadata given with it.
+        """Identity of the input: its source, its content *and* the metadata given with it.
 
-        A rerun with the same input is skipped; the same content with new
-        metadata (say, a manifest added later) replaces the stored article.
+        A rerun with the same input is skipped; the same source and content with
+        new metadata (say, a manifest added later) replaces the stored article;
+        the same content from another source is another article (never content alone).
         """
-        key = json.dumps([self.content, self.fmt, self.meta.as_dict()], sort_keys=True)
+        key = json.dumps([self.source, self.content, self.fmt, self.meta.as_dict()], sort_keys=True)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 

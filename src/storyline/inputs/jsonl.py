@@ -12,7 +12,7 @@ from typing import Any
 
 from storyline.core.records import RawDoc, Skipped
 from storyline.inputs.manifest import Manifest, clean, meta_from, merge_meta
-from storyline.inputs.text import InputError, decode, kind_of, read_bytes
+from storyline.inputs.text import InputError, decode_noted, kind_of, read_bytes
 
 
 def records_of(source: str, text: str, manifest: Manifest | None) -> Iterator[RawDoc | Skipped]:
@@ -56,13 +56,22 @@ def record_doc(where: str, item: Any, manifest: Manifest | None) -> RawDoc:
 
 
 
+def decoded_records(source: str, data: bytes, manifest: Manifest | None) -> Iterator[RawDoc | Skipped]:
+    """The records of a whole JSON file; each carries the warning when its encoding had to be guessed."""
+    text, note = decode_noted(data, "records")
+    for record in records_of(source, text, manifest):
+        if note and isinstance(record, RawDoc):
+            record.warnings.append(note)
+        yield record
+
+
 def read_jsonl_shard(source: str, manifest: Manifest | None, max_bytes: int, fetcher: Any = None) -> Iterator[RawDoc | Skipped]:
     try:
         path = Path(source)
         if not path.is_file() or path.stat().st_size <= max_bytes:  # not found etc.: the ordinary messages
             data = read_bytes(source, max_bytes)
             kind_of(source, data)  # a binary file is refused as everywhere
-            yield from records_of(source, decode(data, "records"), manifest)
+            yield from decoded_records(source, data, manifest)
             return
         stream = open(source, "rb")
     except InputError as error:

@@ -22,9 +22,16 @@ class Manifest:
     """Metadata from outside the inputs, keyed by source file name."""
 
     rows: dict[str, InputMeta] = field(default_factory=dict)
+    path: str | None = None  # the file it was read from, which is no input
 
     def lookup(self, source: str) -> InputMeta | None:
         return self.rows.get(source) or self.rows.get(Path(source).name)
+
+    def is_file(self, path: Path) -> bool:
+        try:
+            return self.path is not None and path.resolve() == Path(self.path).resolve()
+        except OSError:
+            return False
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -35,7 +42,7 @@ def load_manifest(path: str | Path) -> Manifest:
         rows: list[dict[str, Any]] = list(csv.DictReader(text.splitlines()))
     else:
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    manifest = Manifest()
+    manifest = Manifest(path=str(path))
     for number, row in enumerate(rows, start=1):
         source = row.get("source")
         if not source:

@@ -60,21 +60,54 @@ def kind_of(source: str, data: bytes) -> str:
 
 
 def decode(data: bytes, kind: str) -> str:
+    return decode_noted(data, kind)[0]
+
+
+def decode_noted(data: bytes, kind: str) -> tuple[str, str | None]:
+    """The text, and a warning for the article when it was not UTF-8 and no charset was declared
+    (the encoding was then guessed: see :func:`guess_encoding`)."""
+    note = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return decode_with(data, "utf-16")
+        return decode_with(data, "utf-16"), None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         declared = _DECLARED_CHARSET.search(data[:4096]) if kind == "html" else None
-        if declared is None:
-            raise InputError(
-                f"undecodable: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}) "
-                "and no charset declared"
-            ) from None
-        text = decode_with(data, declared.group(1).decode("ascii", "replace"))
+        if declared is not None:
+            text = decode_with(data, declared.group(1).decode("ascii", "replace"))
+        else:
+            encoding, how = guess_encoding(data)
+            text = data.decode(encoding)
+            note = (f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}) and no charset declared: "
+                    f"decoded as {encoding} ({how})")
     if control_ratio(text) > 0.05:
         raise InputError("binary file (mostly control characters)")
-    return text
+    return text, note
+
+
+# Near the best guess's "chaos" (charset-normalizer's mess score), cp1252 wins: it is what
+# Western pages without a declared charset almost always are, and short texts often fit
+# cp1250 or iso8859-14 just as well by the numbers while meaning cp1252.
+_NEAR_BEST = 0.02
+
+
+def guess_encoding(data: bytes) -> tuple[str, str]:
+    """(encoding, how it was chosen) for bytes that are not UTF-8: charset-normalizer's best
+    guess (cp1252 among near-equals), else cp1252, else latin-1 (which decodes anything)."""
+    from charset_normalizer import from_bytes
+
+    results = list(from_bytes(data))
+    if results:
+        best = min(result.chaos for result in results)
+        near = [result for result in results if result.chaos <= best + _NEAR_BEST]
+        if any("cp1252" in result.could_be_from_charset for result in near):
+            return "cp1252", "charset-normalizer"
+        return near[0].encoding, "charset-normalizer"
+    try:
+        data.decode("cp1252")
+        return "cp1252", "fallback"
+    except UnicodeDecodeError:
+        return "latin-1", "fallback"
 
 
 def decode_with(data: bytes, encoding: str) -> str:

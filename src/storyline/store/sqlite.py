@@ -17,15 +17,16 @@ import numpy as np
 
 from storyline.core.records import Article, Comment, Corpus, Skipped
 
-SCHEMA_VERSION = 1
+# 2: an article per input. Version 1 kept one article per content (``content_hash UNIQUE``),
+# so identical texts from two sources collapsed into one; now (source, content) is the key.
+SCHEMA_VERSION = 2
 CORPUS_LISTS = ("entities", "statements", "times", "events", "claims", "stories", "syndicated")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+_ARTICLES = """
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     input_hash TEXT NOT NULL UNIQUE,
-    content_hash TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
     source TEXT NOT NULL,
     url TEXT, title TEXT, outlet TEXT, author TEXT,
     published TEXT, published_from TEXT,
@@ -33,8 +34,13 @@ CREATE TABLE IF NOT EXISTS articles (
     body TEXT NOT NULL,
     comments TEXT NOT NULL,
     warnings TEXT NOT NULL,
-    findings TEXT NOT NULL
+    findings TEXT NOT NULL,
+    UNIQUE (source, content_hash)
 );
+"""
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+""" + _ARTICLES + """
 CREATE TABLE IF NOT EXISTS skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS corpus (name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
@@ -56,6 +62,7 @@ class Store:
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            _migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -73,10 +80,12 @@ class Store:
         return row is not None
 
     def add_article(self, article: Article) -> str:
-        """Insert the article, or replace the one with the same content; return its id.
+        """Insert the article, or replace the one from the same source with the same content; return its id.
 
-        The same content arriving with new metadata (a manifest added later)
-        replaces the stored article in place and keeps its id.
+        Articles are kept per input: the same text from two sources is two articles
+        (syndicated copies, found by the syndication stage). The same source and
+        content arriving with new metadata (a manifest added later) replaces the
+        stored article in place and keeps its id.
         """
         with self.conn:
             return self.write_article(article)
@@ -103,7 +112,7 @@ class Store:
         updates = ", ".join(f"{name} = excluded.{name}" for name in values)
         self.conn.execute(
             f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' for _ in values)}) "
-            f"ON CONFLICT(content_hash) DO UPDATE SET {updates}",
+            f"ON CONFLICT(source, content_hash) DO UPDATE SET {updates}",
             list(values.values()),
         )
         self.conn.execute("DELETE FROM skipped WHERE source = ?", (article.source,))
@@ -113,7 +122,7 @@ class Store:
                 (article.content_hash, *article.minhash),
             )
         self.write_embeddings(article.embeddings)
-        row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ?", (article.content_hash,)).fetchone()
+        row = self.conn.execute("SELECT id FROM articles WHERE input_hash = ?", (article.input_hash,)).fetchone()
         article.id = f"a{row['id']}"
         return article.id
 
@@ -198,6 +207,18 @@ class Store:
             "INSERT OR IGNORE INTO embeddings (key, vector) VALUES (?, ?)",
             [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
         )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a store written by an earlier version up to ``SCHEMA_VERSION`` (inside the caller's transaction)."""
+    version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+    if version < 2:  # drop content_hash UNIQUE: rebuild the table, ids kept
+        conn.execute("ALTER TABLE articles RENAME TO articles_v1")
+        conn.execute(_ARTICLES)
+        conn.execute("INSERT INTO articles SELECT * FROM articles_v1")
+        conn.execute("DROP TABLE articles_v1")
+    if version < SCHEMA_VERSION:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
 def article_from_row(row: sqlite3.Row) -> Article:
