@@ -27,6 +27,7 @@ from storyline.blocks import OUTPUTS, BlockRun, ShardInfo, read_bucket, read_row
 from storyline.parse import doc_of
 from storyline.parts import read_shard
 from storyline.pipeline import Options, register_stage
+from storyline.language import analysed
 from storyline.records import Article, Corpus
 from storyline.times import Partial, calendar_date, parse_value
 
@@ -249,7 +250,7 @@ class Events:
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
-            if isinstance(record, Article):
+            if isinstance(record, Article) and analysed(record):  # English only (storyline.language)
                 doc = doc_of(record)
                 times = record.findings.get("times") or []
                 record.findings["events"] = find_events(doc, times, record.findings.get("statements"))

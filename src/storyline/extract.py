@@ -13,6 +13,7 @@ from typing import Any
 from storyline.dates import normalize_date
 from storyline.extract_html import extract_html
 from storyline.extract_text import extract_text
+from storyline.language import ANALYSED, detect_language, not_analysed_warning
 from storyline.pipeline import Options, register_stage
 from storyline.records import Article, Extraction, RawDoc, Skipped
 
@@ -22,6 +23,12 @@ def extract_article(raw: RawDoc, options: Options) -> Article | Skipped:
     if not extraction.body.strip():
         return Skipped(raw.source, "no article text found")
     meta = raw.meta
+    language = detect_language(extraction.body)
+    warnings = [*raw.warnings, *extraction.warnings]
+    findings: dict[str, list[dict]] = {}
+    if language not in (None, ANALYSED):
+        warnings.append(not_analysed_warning(language))
+        findings = {kind: [] for kind in ("statements", "mentions", "times", "events")}
     published, published_from = _choose_published(meta.published, meta.published_from, extraction, raw.fmt, options)
     return Article(
         source=raw.source,
@@ -35,7 +42,9 @@ def extract_article(raw: RawDoc, options: Options) -> Article | Skipped:
         published=published,
         published_from=published_from,
         comments=extraction.comments,
-        warnings=[*raw.warnings, *extraction.warnings],
+        warnings=warnings,
+        language=language,
+        findings=findings,
     )
 
 

@@ -46,6 +46,7 @@ from spacy.tokens import Doc, Span, Token
 from storyline.clauses import clause_spans
 from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
+from storyline.language import analysed
 from storyline.records import Article
 
 # Verbs of saying, by lemma: a cue with one of these makes a speech statement.
@@ -1141,7 +1142,7 @@ class Statements:
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
-            if isinstance(record, Article):
+            if isinstance(record, Article) and analysed(record):  # English only (storyline.language)
                 statements, mentions = find_statements(doc_of(record))
                 record.findings["statements"] = statements
                 record.findings["mentions"] = mentions

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
+from storyline.language import analysed
 from storyline.records import Article
 
 # ---------------------------------------------------------------------------
@@ -1023,7 +1024,7 @@ class Times:
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
-            if isinstance(record, Article):
+            if isinstance(record, Article) and analysed(record):  # English only (storyline.language)
                 self.tag(record)
             yield record
 
