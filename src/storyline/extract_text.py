@@ -405,6 +405,11 @@ def _followed_by_sentences(lines: list[Line], index: int) -> bool:
     return False
 
 
+def _is_menu(line: Line) -> bool:
+    """``About us | Contact | Privacy policy``: a row of links separated by bars, no sentence."""
+    return not line.terminal and len(re.findall(r"\s[|·•]\s", line.text)) >= 2
+
+
 def _parse_comments(lines: list[Line]) -> list[Comment]:
     comments: list[Comment] = []
     current: Comment | None = None
@@ -422,7 +427,7 @@ def _parse_comments(lines: list[Line]) -> list[Comment]:
             current = Comment(header.author, header.posted, "")
             comments.append(current)
             continue
-        if _COPYRIGHT.search(line.text):
+        if _COPYRIGHT.search(line.text) or _is_menu(line):
             break  # the page footer after the thread
         if current is None or _COMMENT_UI.match(line.text) or line.junk:
             continue
