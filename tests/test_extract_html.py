@@ -52,7 +52,7 @@ def test_extract_html_comments_kept_apart_from_body(news):
     texts = [comment.text for comment in news.comments]
     assert any("cellar has been wet since November" in text for text in texts)
     assert any("boondoggle" in text for text in texts)
-    assert all(comment.author is None and comment.posted is None for comment in news.comments)
+    assert [comment.author for comment in news.comments] == ["harbourwatcher", "quaysidegran"]
 
 
 def test_extract_html_metadata(news):
@@ -175,3 +175,32 @@ def test_extract_html_bench_author_and_title_rules(bench):
     assert not bench.same_author("Ada Quell", "Bo Ruddle")
     assert bench.same_title("Ferry fares rise  again!", "ferry fares rise again")
     assert not bench.same_title("Ferry fares rise", "ferry fares rise again")
+
+
+def test_extract_html_comment_heading_is_no_comment_and_authors_are_kept():
+    page = (Path(__file__).parents[1] / "examples" / "harbor_gazette_hotline.html").read_text(encoding="utf-8")
+    comments = extract_html(page).comments
+    assert [(c.author, c.text) for c in comments] == [
+        ("Lio Brandt", "Good news for once. Now sign the quota deal."), ("seawall", "A phone line is not a policy.")]
+
+
+def test_extract_html_comment_items_with_time_and_replies():
+    page = """<html><body><article><h1>Quay wall repaired at last</h1>
+    <p>The quay wall at Pier Lane was repaired on Tuesday after two years of delays, the harbour office said.</p>
+    <p>Work cost less than planned, officials added, and the quay reopens to traffic next week.</p></article>
+    <div id="comments"><h3>3 Comments</h3>
+    <article class="comment"><footer><cite>Nadia Ferrow</cite> <time datetime="2024-06-04T09:30">June 4</time></footer>
+      <div class="comment-content"><p>Finally.</p></div>
+      <article class="comment"><footer><span class="username">pierlane_7</span></footer><p>Two years!</p></article>
+    </article></div></body></html>"""
+    comments = extract_html(page).comments
+    assert [(c.author, c.posted, c.text) for c in comments] == [
+        ("Nadia Ferrow", "2024-06-04", "Finally."), ("pierlane_7", None, "Two years!")]
+
+
+def test_extract_html_flattened_comment_blocks_leave_out_the_heading():
+    from storyline.article.extract_html import _comments
+    from lxml import html as lxml_html
+
+    body = lxml_html.fromstring("<div><p>Comments (2)</p><p>Well said.</p><p>Not so fast.</p></div>")
+    assert [c.text for c in _comments(body)] == ["Well said.", "Not so fast."]

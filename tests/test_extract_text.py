@@ -299,3 +299,10 @@ def test_extract_text_seed_metadata_from_page_patterns() -> None:
     assert rt.title not in rt.body and pravda.title not in pravda.body
     assert pravda.outlet.casefold() in seed("004").casefold()
     assert len(pravda.author.split()) == 2
+
+
+def test_extract_text_footer_menu_is_not_glued_onto_the_last_comment():
+    page = (Path(__file__).parents[1] / "examples" / "northgate_herald_scraped.txt").read_text(encoding="utf-8")
+    comments = extract_text(page).comments
+    assert [c.author for c in comments] == ["Marta Quill", "Ben Oduya", "harbourwatch"]
+    assert comments[-1].text == "Nobody asked the crews what they want."

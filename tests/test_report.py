@@ -14,7 +14,7 @@ def dossier_with(text: str, url: str = "javascript:alert(1)") -> dict:
     body = f"Before. {text} After."
     start = body.index(text)
     return {
-        "schema": "storyline.dossier/1",
+        "schema": "storyline.present.dossier/1",
         "articles": [{
             "id": "a1", "source": text, "url": url, "title": text, "outlet": text, "published": None,
             "published_from": None, "author": text, "language": "en", "body": body,

@@ -19,6 +19,7 @@ from storyline.article.time_values import calendar_date
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
 from storyline.core.records import Article
+from storyline.article.language import analysed
 
 EVENT_NOUNS = {
     "call", "meeting", "summit", "visit", "talk", "talks", "trip", "conversation", "conference",
@@ -239,7 +240,7 @@ class Events:
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
-            if isinstance(record, Article):
+            if isinstance(record, Article) and analysed(record):  # English only (storyline.article.language)
                 doc = doc_of(record)
                 times = record.findings.get("times") or []
                 record.findings["events"] = find_events(doc, times, record.findings.get("statements"))

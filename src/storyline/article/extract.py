@@ -16,6 +16,7 @@ from storyline.article.extract_text import extract_text
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
 from storyline.core.records import Article, Extraction, RawDoc, Skipped
+from storyline.article.language import ANALYSED, detect_language, not_analysed_warning
 
 
 def extract_article(raw: RawDoc, options: Options) -> Article | Skipped:
@@ -23,6 +24,12 @@ def extract_article(raw: RawDoc, options: Options) -> Article | Skipped:
     if not extraction.body.strip():
         return Skipped(raw.source, "no article text found")
     meta = raw.meta
+    language = detect_language(extraction.body)
+    warnings = [*raw.warnings, *extraction.warnings]
+    findings: dict[str, list[dict]] = {}
+    if language not in (None, ANALYSED):
+        warnings.append(not_analysed_warning(language))
+        findings = {kind: [] for kind in ("statements", "mentions", "times", "events")}
     published, published_from = _choose_published(meta.published, meta.published_from, extraction, raw.fmt, options)
     return Article(
         source=raw.source,
@@ -36,7 +43,9 @@ def extract_article(raw: RawDoc, options: Options) -> Article | Skipped:
         published=published,
         published_from=published_from,
         comments=extraction.comments,
-        warnings=[*raw.warnings, *extraction.warnings],
+        warnings=warnings,
+        language=language,
+        findings=findings,
     )
 
 

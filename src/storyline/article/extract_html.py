@@ -31,6 +31,7 @@ from trafilatura.utils import load_html
 
 from storyline.core.dates import normalize_date
 from storyline.core.records import Comment, Extraction
+from storyline.article.comments_html import HEADING, structured_comments
 
 # htmldate settings: publication (not last-modified) date, only from markup
 # and explicit date patterns, never bounded or filled by today's date.
@@ -66,6 +67,8 @@ _NON_WORD = re.compile(r"\W+")
 def extract_html(html: str) -> Extraction:
     """Body, reader comments and page metadata of one HTML page."""
     tree = load_html(html)
+    # Read from the markup before trafilatura, which prunes the tree it is given.
+    marked_up = structured_comments(tree) if tree is not None else []
     document = trafilatura.bare_extraction(tree, **EXTRACT_OPTIONS) if tree is not None else None
     if document is None:
         return Extraction(body="", warnings=["html: no article text found"])
@@ -78,7 +81,7 @@ def extract_html(html: str) -> Extraction:
         outlet=outlet,
         author=clean_author(document.author),
         published=normalize_date(document.date),
-        comments=_comments(document.commentsbody),
+        comments=marked_up or _comments(document.commentsbody),
     )
 
 
@@ -165,7 +168,8 @@ def clean_author(author: str | None) -> str | None:
 
 
 def _comments(comments_body) -> list[Comment]:
-    """One entry per text block trafilatura found in the comment section.
+    """One entry per text block trafilatura found in the comment section, for pages whose comments
+    are not marked up as items (``comments_html``); the section's heading is no comment.
 
     trafilatura flattens the section into blocks and keeps no commenter or
     time, so those stay null rather than being guessed from the text.
@@ -173,7 +177,7 @@ def _comments(comments_body) -> list[Comment]:
     if comments_body is None:
         return []
     texts = (" ".join(" ".join(element.itertext()).split()) for element in comments_body)
-    return [Comment(author=None, posted=None, text=text) for text in texts if text]
+    return [Comment(author=None, posted=None, text=text) for text in texts if text and not HEADING.match(text)]
 
 
 def _key(text: str, joiner: str = "") -> str:

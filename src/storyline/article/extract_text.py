@@ -215,11 +215,11 @@ def _is_junk(text: str, words: list[str]) -> bool:
     return len(words) <= 3 and len(letters) > 1 and all(c.isupper() for c in letters) and not _TERMINAL.search(text)
 
 
-def _describe(index: int, text: str, counts: Counter[str]) -> Line:
+def _describe(index: int, text: str, counts: Counter[str], function_words: frozenset[str] = _FUNCTION_WORDS) -> Line:
     words = _words(text)
     lowered = [w.lower().strip(".’'") for w in words]
-    function_ratio = sum(w in _FUNCTION_WORDS for w in lowered) / len(words) if words else 0.0
-    content = [w for w, low in zip(words, lowered) if low not in _FUNCTION_WORDS]
+    function_ratio = sum(w in function_words for w in lowered) / len(words) if words else 0.0
+    content = [w for w, low in zip(words, lowered) if low not in function_words]
     capital_ratio = sum(w[0].isupper() for w in content) / len(content) if content else 0.0
     terminal = bool(_TERMINAL.search(text))
     return Line(
@@ -405,6 +405,11 @@ def _followed_by_sentences(lines: list[Line], index: int) -> bool:
     return False
 
 
+def _is_menu(line: Line) -> bool:
+    """``About us | Contact | Privacy policy``: a row of links separated by bars, no sentence."""
+    return not line.terminal and len(re.findall(r"\s[|·•]\s", line.text)) >= 2
+
+
 def _parse_comments(lines: list[Line]) -> list[Comment]:
     comments: list[Comment] = []
     current: Comment | None = None
@@ -422,7 +427,7 @@ def _parse_comments(lines: list[Line]) -> list[Comment]:
             current = Comment(header.author, header.posted, "")
             comments.append(current)
             continue
-        if _COPYRIGHT.search(line.text):
+        if _COPYRIGHT.search(line.text) or _is_menu(line):
             break  # the page footer after the thread
         if current is None or _COMMENT_UI.match(line.text) or line.junk:
             continue
@@ -706,11 +711,30 @@ def _author(lines: list[Line]) -> str | None:
 # --------------------------------------------------------------------------
 
 
+def function_words_of(text: str) -> frozenset[str]:
+    """The function words prose is told by, for the page's language: the English list above for
+    English (or when too short to tell), spaCy's stop words for another language, and where spaCy
+    has none, the page's own most frequent words (function words are a language's most frequent)."""
+    from storyline.article.language import ANALYSED, detect_language, stop_words
+
+    language = detect_language(text)
+    if language in (None, ANALYSED):
+        return _FUNCTION_WORDS
+    if found := stop_words(language):
+        return found | _FUNCTION_WORDS
+    tally = Counter(word.lower() for word in _WORD.findall(text))
+    return frozenset(word for word, count in tally.most_common(_OWN_FUNCTION_WORDS) if count >= 3) | _FUNCTION_WORDS
+
+
+_OWN_FUNCTION_WORDS = 40
+
+
 def extract_text(text: str) -> Extraction:
     """Body, comments and stated metadata of one scraped plain-text page."""
     raw_lines = _split_lines(text)
     counts = Counter(_key(line) for line in raw_lines)
-    lines = [_describe(index, line, counts) for index, line in enumerate(raw_lines)]
+    function_words = function_words_of(text)
+    lines = [_describe(index, line, counts, function_words) for index, line in enumerate(raw_lines)]
     comment_start, comments = _find_comments(lines)
     page = lines[:comment_start]
     span = _main_run(page)

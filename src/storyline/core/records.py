@@ -92,7 +92,7 @@ class Article:
     published_from: str | None = None
     author: str | None = None
     url: str | None = None
-    language: str = "en"
+    language: str | None = None  # ISO 639-1, detected (storyline.article.language); None: too short to tell
     comments: list[Comment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # Per-article findings, each a list of plain dicts with offsets into

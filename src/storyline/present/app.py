@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,12 +28,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from storyline.present.report import DossierViews, Links, date_span, environment, overview, people
 from storyline.store.search import HIT_END, HIT_START, Hit, snippet_parts
 from storyline.store.view import StoreView
+from storyline.store.query import QueryError, match_expression
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 MAX_PER_PAGE = 200
+MAX_QUERY = 500  # characters; a longer query is refused, and never echoed back
 LINKS = Links(app=True)
 
 
@@ -56,7 +59,9 @@ class Filters:
 
 
 def filters(
-    q: Annotated[str, Query(description="Free text: words are matched in statements, speakers and article bodies, best match first.", max_length=500)] = "",
+    q: Annotated[str, Query(description="Free text, matched in statements, speakers and article bodies, best match "
+                            "first: words (any of them), \"a phrase\" (required), summ* (prefix), a AND b, a OR b, "
+                            "-word or NOT word (left out). At most 500 characters.")] = "",
     speaker: Annotated[str, Query(description="Entity id, name or alias of the speaker.", max_length=200)] = "",
     outlet: Annotated[str, Query(description="Outlet name (case-insensitive).", max_length=200)] = "",
     date_from: Annotated[str, Query(description="ISO date (YYYY, YYYY-MM or YYYY-MM-DD): items on or after.", max_length=10)] = "",
@@ -64,9 +69,17 @@ def filters(
     claim: Annotated[str, Query(description="Claim id.", max_length=100)] = "",
     story: Annotated[str, Query(description="Story id.", max_length=100)] = "",
 ) -> Filters:
+    if len(q) > MAX_QUERY:
+        raise HTTPException(status_code=422, detail=f"q: a query may have at most {MAX_QUERY} characters")
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and date_span(value) is None:
             raise HTTPException(status_code=422, detail=f"{name}: not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    if date_from and date_to and date_span(date_from)[0] >= date_span(date_to)[1]:
+        raise HTTPException(status_code=422, detail=f"date_from ({date_from}) is after date_to ({date_to})")
+    try:
+        match_expression(q)
+    except QueryError as error:
+        raise HTTPException(status_code=422, detail=f"q: {error}") from None
     return Filters(q.strip(), speaker.strip(), outlet.strip(), date_from, date_to, claim.strip(), story.strip())
 
 
@@ -156,8 +169,15 @@ class Explorer:
     @staticmethod
     def _result(hit: Hit, snippet: str, views: DossierViews) -> dict[str, Any]:
         item = views.statements[hit.ref] if hit.kind == "statement" else views.articles[hit.ref]
+        article = views.articles.get(hit.article, {})
+        said_on = item.get("said_on") if hit.kind == "statement" else None
         return {"kind": hit.kind, "id": hit.ref, "article": hit.article, "score": round(-hit.rank, 4),
                 "snippet": snippet.replace(HIT_START, "").replace(HIT_END, ""), "parts": snippet_parts(snippet),
+                # Who, where and when, so a hit reads on its own.
+                "speaker": item.get("speaker") if hit.kind == "statement" else None,
+                "speaker_name": item.get("speaker_name") if hit.kind == "statement" else None,
+                "outlet": article.get("outlet"), "title": article.get("title"),
+                "date": said_on if date_span(said_on) else article.get("published"),
                 "item": item}
 
     def _holding(self, f: Filters, views: DossierViews) -> set[str] | None:
@@ -228,6 +248,7 @@ def _article_summary(article: dict[str, Any]) -> dict[str, Any]:
 def create_app(db_path: str | Path) -> FastAPI:
     store = StoreView(db_path)
     explorer = Explorer(store)
+    match_expression("warm")  # loads spaCy's stop words now, not inside the first search request
     app = FastAPI(
         title="storyline",
         summary="Explore a storyline store: statements, timeline, claims, people, articles.",
@@ -388,10 +409,25 @@ def _add_pages(app: FastAPI, explorer: Explorer) -> None:
         return _page("docs", openapi=app.openapi())
 
     @app.exception_handler(StarletteHTTPException)
-    async def not_found(request: Request, error: StarletteHTTPException) -> HTMLResponse | JSONResponse:
-        if request.url.path.startswith("/api/") or error.status_code != 404:
-            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
-        return HTMLResponse(environment().get_template("app_error.html.j2").render(links=LINKS, message="Not found"), status_code=404)
+    async def http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse | JSONResponse:
+        message = "Not found" if error.status_code == 404 else str(error.detail)
+        return _error(request, error.status_code, message, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> HTMLResponse | JSONResponse:
+        # FastAPI's own answer quotes the offending value whole ("input"): a 100 KB query came back
+        # in full. Only where and what.
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in error.errors()]
+        message = "; ".join(f"{'.'.join(str(part) for part in d['loc'][1:]) or 'request'}: {d['msg']}" for d in details)
+        return _error(request, 422, message, details)
+
+
+def _error(request: Request, status: int, message: str, detail: Any) -> HTMLResponse | JSONResponse:
+    """JSON under /api/, an HTML page (the message escaped by the template) everywhere else."""
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return JSONResponse({"detail": detail}, status_code=status)
+    html = environment().get_template("app_error.html.j2").render(links=LINKS, message=message)
+    return HTMLResponse(html, status_code=status)
 
 
 def run(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -217,6 +217,8 @@ def overview(dossier: dict[str, Any]) -> dict[str, Any]:
         "first": dates[0] if dates else None,
         "last": dates[-1] if dates else None,
         "undated": sum(1 for a in articles if not a.get("published")),
+        # Articles in a language the English-only stages do not read (storyline.article.language), by language.
+        "not_analysed": sorted(Counter(a["language"] for a in articles if a.get("language") not in (None, "en")).items()),
         "top_speakers": speakers.most_common(10),
         "top_claims": sorted(dossier["claims"], key=lambda c: -len(c.get("statements", [])))[:10],
     }

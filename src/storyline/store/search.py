@@ -9,10 +9,11 @@ A store written before the index existed is indexed in memory instead
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from storyline.store.query import QueryError, match_expression  # noqa: F401 - QueryError is raised through here
 
 INDEX_TABLE = "search_index"
 # Porter stemming so "summits" finds "summit"; diacritics folded so "Peskov" finds "Peskóv".
@@ -24,9 +25,6 @@ CREATE_INDEX = (
 # Marks around matched words in snippets: private-use characters no text contains,
 # so the template can split on them and escape everything else.
 HIT_START, HIT_END = "\ue000", "\ue001"
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words of a question that say nothing about its subject ("what did X say about Y").
-_QUESTION_WORDS = {"say", "said", "says", "saying", "tell", "told", "claim", "claimed", "claims", "state", "stated"}
 
 
 def rebuild_index(conn: sqlite3.Connection, statements: list[dict[str, Any]]) -> None:
@@ -49,22 +47,6 @@ def insert_statements(conn: sqlite3.Connection, statements: list[dict[str, Any]]
         f"INSERT INTO {INDEX_TABLE} (kind, ref, article, speaker, text) VALUES ('statement', ?, ?, ?, ?)",
         ((s["id"], s["article"], s.get("speaker_name") or "", s["text"]) for s in statements),
     )
-
-
-def match_expression(query: str) -> str | None:
-    """A safe FTS5 MATCH expression for a free-text query, or None when it has no words.
-
-    Every word is quoted (so no FTS syntax reaches SQLite from the user) and
-    the words are OR-ed: bm25 ranks the texts that match most of them first.
-    Stop words and speech verbs are dropped unless nothing else is left.
-    """
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    words = [w.lower() for w in _WORD.findall(query)]
-    content = [w for w in words if w not in STOP_WORDS and w not in _QUESTION_WORDS] or words
-    if not content:
-        return None
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(content))
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT NOT NULL,
     url TEXT, title TEXT, outlet TEXT, author TEXT,
     published TEXT, published_from TEXT,
-    language TEXT NOT NULL,
+    language TEXT,
     body TEXT NOT NULL,
     comments TEXT NOT NULL,
     warnings TEXT NOT NULL,
