@@ -45,7 +45,45 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
+    env.filters["heading"] = article_heading
+    env.filters["plural"] = plural
+    env.filters["when"] = readable_date
+    env.filters["chart_data"] = chart_data
     return env
+
+
+HEADING_WORDS = 8
+
+
+def article_heading(article: dict[str, Any] | None) -> str:
+    """The article's title; for an untitled one, what a reader can place it by: outlet, date, first words."""
+    if not article:
+        return ""
+    if article.get("title"):
+        return str(article["title"])
+    words = (article.get("body") or "").split()
+    opening = " ".join(words[:HEADING_WORDS]) + ("…" if len(words) > HEADING_WORDS else "")
+    where = article.get("outlet") or "No outlet"
+    when = readable_date(article.get("published")) or "undated"
+    return f"{where}, {when}: {opening}" if opening else f"{where}, {when}"
+
+
+def plural(count: int | list[Any], noun: str, nouns: str | None = None) -> str:
+    """``1 statement``, ``2 statements``: a count (or a list's length) with its noun."""
+    number = count if isinstance(count, int) else len(count)
+    return f"{number} {noun if number == 1 else (nouns or noun + 's')}"
+
+
+def readable_date(value: str | None) -> str | None:
+    """ISO dates as they are; the year-unknown ones the text gave (``--04``, ``--10-21``) in words."""
+    if not value or not value.startswith("--"):
+        return value
+    match = re.fullmatch(r"--(\d{2})(?:-(\d{2}))?", value)
+    if not match or not 1 <= int(match.group(1)) <= 12:
+        return value
+    month = calendar.month_name[int(match.group(1))]
+    day = f"{int(match.group(2))} " if match.group(2) else ""
+    return f"{day}{month} (year unknown)"
 
 
 @cache
@@ -69,12 +107,16 @@ class Links:
     """Where each kind of item points. ``app=False``: anchors within one page."""
 
     app: bool = False
+    # A summarised report (``SUMMARY_OVER``) has no article bodies: spans link to their article's row.
+    summary: bool = False
 
     def article(self, article_id: str) -> str:
         return f"/articles/{quote(article_id, safe='')}" if self.app else f"#ar-{article_id}"
 
     def span(self, article_id: str, anchor: str) -> str:
         """A highlighted span in an article body (a statement or an event mention)."""
+        if self.summary and not self.app:
+            return self.article(article_id)
         return f"{self.article(article_id)}#{anchor}" if self.app else f"#{anchor}"
 
     def statement(self, statement: dict[str, Any]) -> str:
@@ -224,7 +266,7 @@ def overview(dossier: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def timeline(dossier: dict[str, Any], links: Links) -> dict[str, Any]:
+def timeline(dossier: dict[str, Any], links: Links, claimed_only: bool = False) -> dict[str, Any]:
     """Events and dated statements for the timeline chart, plus the lane of
     items whose year the text never states (they have no place on a date axis).
 
@@ -241,15 +283,58 @@ def timeline(dossier: dict[str, Any], links: Links) -> dict[str, Any]:
                  "date": event.get("date"), "date_end": event.get("date_end"), "href": href}
         _place(entry, items, year_unknown)
     for statement in dossier["statements"]:
+        if claimed_only and not statement.get("claim"):
+            continue  # a summarised report draws the statements that make a claim
         when = statement.get("said_on") or published.get(statement["article"])
         speaker = statement.get("speaker_name") or "unattributed"
-        entry = {"id": f"statement-{statement['id']}", "group": "statements", "label": f"{speaker}: {statement['text']}",
+        entry = {"id": f"statement-{statement['id']}", "group": "statements", "label": _label(f"{speaker}: {statement['text']}"),
                  "date": when, "date_end": None, "href": links.statement(statement)}
         _place(entry, items, year_unknown)
     year_unknown.sort(key=lambda e: e["date"])
     used = {item["group"] for item in items}
     groups = [{"id": g, "label": label} for g, label in (("events", "Events"), ("statements", "Statements")) if g in used]
-    return {"items": items, "groups": groups, "year_unknown": year_unknown}
+    return {"items": items, "groups": groups, "year_unknown": year_unknown, "window": densest_window(items)}
+
+
+# What a timeline label shows (the chart cuts longer ones anyway; the list links to the whole text).
+LABEL_CHARS = 90
+# The timeline opens on the shortest period holding this many items, so their labels have room.
+OPEN_ON_ITEMS = 20
+MIN_WINDOW_DAYS = 7
+
+
+# What the chart script reads of a timeline item (storyline.js); the list view reads the rest in the template.
+CHART_KEYS = ("id", "group", "label", "start", "end", "precision", "href")
+
+
+def chart_data(timeline_view: dict[str, Any]) -> dict[str, Any]:
+    """The timeline as the chart script needs it, without the fields only the list view shows."""
+    items = [{key: item[key] for key in CHART_KEYS if item.get(key) is not None} for item in timeline_view["items"]]
+    return {"items": items, "groups": timeline_view["groups"], "window": timeline_view.get("window")}
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def densest_window(items: list[dict[str, Any]]) -> dict[str, str] | None:
+    """Where the timeline opens: all items when few, else the shortest period holding
+    ``OPEN_ON_ITEMS`` of them (the densest), at least ``MIN_WINDOW_DAYS`` wide."""
+    from datetime import date, timedelta
+
+    starts = sorted(date.fromisoformat(item["start"]) for item in items)
+    if not starts:
+        return None
+    if len(starts) <= OPEN_ON_ITEMS:
+        first, last = starts[0], max(date.fromisoformat(i["end"] or i["start"]) for i in items)
+    else:
+        width = OPEN_ON_ITEMS - 1
+        best = min(range(len(starts) - width), key=lambda n: (starts[n + width] - starts[n], n))
+        first, last = starts[best], starts[best + width]
+    width = max(last - first, timedelta(days=MIN_WINDOW_DAYS))
+    # Labels run to the right of their item: more room after the last one than before the first.
+    return {"start": (first - width * 0.05 - timedelta(days=1)).isoformat(),
+            "end": (last + width * 0.4 + timedelta(days=1)).isoformat()}
 
 
 def _place(entry: dict[str, Any], items: list[dict[str, Any]], year_unknown: list[dict[str, Any]]) -> None:
@@ -278,7 +363,7 @@ def claim_series(claim: dict[str, Any], dossier: dict[str, Any], names: dict[str
     series = claim.get("series")
     if series is None:
         series = _series_from_statements(claim, dossier)
-    series = _with_empty_months(series)
+    series = [_with_no_outlet(row) for row in _with_empty_months(series)]
     periods = [row["period"] for row in series]
 
     def stacks(key: str) -> list[dict[str, Any]]:
@@ -290,6 +375,17 @@ def claim_series(claim: dict[str, Any], dossier: dict[str, Any], names: dict[str
 
     return {"periods": periods, "counts": [row["count"] for row in series],
             "by_outlet": stacks("by_outlet"), "by_speaker": stacks("by_speaker")}
+
+
+NO_OUTLET = "no outlet"
+
+
+def _with_no_outlet(row: dict[str, Any]) -> dict[str, Any]:
+    """Statements from articles without an outlet get their own stack, so the outlet chart shows every statement."""
+    missing = row.get("count", 0) - sum((row.get("by_outlet") or {}).values())
+    if missing <= 0:
+        return row
+    return {**row, "by_outlet": {**(row.get("by_outlet") or {}), NO_OUTLET: missing}}
 
 
 def _with_empty_months(series: list[dict[str, Any]], most: int = 120) -> list[dict[str, Any]]:
@@ -382,7 +478,9 @@ class DossierViews:
             "views": self,
             "links": self.links,
             "overview": overview(self.dossier),
-            "timeline": timeline(self.dossier, self.links),
+            "timeline": timeline(self.dossier, self.links, claimed_only=self.links.summary),
+            "summary": self.links.summary,
+            "person_statements": PERSON_STATEMENTS if self.links.summary else None,
             "people": people(self.dossier),
             "events": sorted(self.dossier["events"], key=lambda e: date_sort_key(e.get("date"))),
             "statement_anchor": statement_anchor,
@@ -397,14 +495,21 @@ def script_hashes(scripts: list[str]) -> str:
     )
 
 
+# Over this many articles the report summarises (bodies, unclaimed statements on the timeline and
+# all but a person's first statements are left to ``storyline serve``), so it stays a few MB at most.
+SUMMARY_OVER = 100
+PERSON_STATEMENTS = 3
+
+
 def render_report(dossier: dict[str, Any]) -> str:
     template = environment().get_template("report.html.j2")
+    links = Links(app=False, summary=len(dossier["articles"]) > SUMMARY_OVER)
     scripts = [static_text(name) for name in VENDORED_SCRIPTS]
     return template.render(
         csp=CSP.format(hashes=script_hashes(scripts)),
         inline_scripts=scripts,
         inline_styles=[static_text(name) for name in VENDORED_STYLES],
-        **DossierViews(dossier, Links(app=False)).context(),
+        **DossierViews(dossier, links).context(),
     )
 
 

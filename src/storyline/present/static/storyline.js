@@ -39,13 +39,10 @@
     var groups = data.groups.map(function (group) {
       return { id: group.id, content: textElement(group.label) };
     });
-    // Open on the items' own span (not around the machine's clock), with no fit animation.
-    var first = data.items.map(function (i) { return i.start; }).sort()[0];
-    var last = data.items.map(function (i) { return i.end || i.start; }).sort().pop();
-    var margin = Math.max((Date.parse(last) - Date.parse(first)) * 0.04, 864e5 * 3);
+    // Open on the densest period (report.densest_window), never around the machine's clock.
     var timeline = new window.vis.Timeline(box, new window.vis.DataSet(items), new window.vis.DataSet(groups), {
       stack: true, maxHeight: 460, zoomKey: "ctrlKey", orientation: "top", selectable: true, showTooltips: false,
-      showCurrentTime: false, start: Date.parse(first) - margin, end: Date.parse(last) + margin
+      showCurrentTime: false, start: Date.parse(data.window.start), end: Date.parse(data.window.end)
     });
     timeline.on("select", function (props) {
       if (props.items.length) { follow(hrefs[props.items[0]]); }
