@@ -3,7 +3,7 @@
 from large_dossier import large_dossier
 from sample_dossier import sample_dossier
 
-from storyline.report import (
+from storyline.present.report import (
     Links, article_heading, claim_series, densest_window, plural, readable_date, render_report, timeline,
 )
 
