@@ -46,6 +46,9 @@ def rebuild_index(conn: sqlite3.Connection, statements: list[dict[str, Any]]) ->
         ((f"a{row[0]}", f"a{row[0]}", f"{row[1] or ''}\n{row[2]}") for row in articles),
     )
     _insert_statements(conn, statements)
+    from storyline.pages import write_statement_rows
+
+    write_statement_rows(conn, statements)  # what the app's pages read (storyline.pages)
 
 
 def _insert_statements(conn: sqlite3.Connection, statements: list[dict[str, Any]]) -> None:
@@ -168,6 +171,26 @@ class StoreView:
     def snippets(self, query: str, hits: list[Hit]) -> dict[int, str]:
         with self.lock:
             return query_snippets(self._index, query, [hit.row for hit in hits])
+
+    # -- answered by SQLite alone (storyline.pages): nothing here loads the dossier --
+
+    def flat(self) -> bool:
+        """Whether the store has the rows the page queries read (stores written since they exist)."""
+        from storyline.pages import has_rows
+
+        with self.lock:
+            return self._has_index() and has_rows(self.conn)
+
+    def query(self, function: Any, *args: Any) -> Any:
+        """``function(connection, *args)`` on the store's connection, under the lock."""
+        with self.lock:
+            return function(self.conn, *args)
+
+    def search_flat(self, query: str, limit: int, offset: int) -> tuple[list[Hit], int, dict[int, str]]:
+        """A page of hits, their total and their snippets, from the store's own index."""
+        with self.lock:
+            hits = query_index(self.conn, query, None, limit, offset)
+            return hits, count_index(self.conn, query), query_snippets(self.conn, query, [h.row for h in hits])
 
     def _load(self) -> dict[str, Any]:
         from storyline.dossier import SCHEMA_ID
