@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks clean
+.PHONY: setup demo test fuzz bench-report bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,6 +28,12 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_throughput.py
+
+fuzz: setup
+	nice $(BIN)/python bench/fuzz_inputs.py --inputs 10000 --runs 10 --write-docs
+
+bench-report: setup
+	$(BIN)/python bench/bench_report_render.py --write-docs
 
 bench-serve: setup
 	$(BIN)/python bench/bench_serve_load.py

@@ -98,7 +98,8 @@ def start_server(db: Path, port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://{HOST}:{port}/api/overview", timeout=2).status_code == 200:
+            # /openapi.json reads nothing from the store: the memory measured is what searches need.
+            if httpx.get(f"http://{HOST}:{port}/openapi.json", timeout=2).status_code == 200:
                 return process
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -136,51 +137,69 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="concurrent search requests (at most 1000)")
-    parser.add_argument("--copies", type=int, default=200, help="copies of the examples' articles in the store")
+    parser.add_argument("--copies", type=int, nargs="+", default=[200, 2000],
+                        help="copies of the examples' articles in the store, one measurement each (5 articles a copy)")
     parser.add_argument("--no-write", action="store_true", help="print, leave docs/benchmarks.md alone")
     args = parser.parse_args()
     count = min(args.requests, 1000)
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         dossier = analyse_examples(Path(tmp) / "examples")
-        size = scaled_store(dossier, args.copies, Path(tmp) / "load.db")
-        port = free_port()
-        server = start_server(Path(tmp) / "load.db", port)
+        for copies in args.copies:
+            results.append({"copies": copies, **measure(dossier, copies, count, Path(tmp) / f"load{copies}.db")})
+            print(json.dumps(results[-1]), flush=True)
+    if not args.no_write:
+        write_section(section(results, args))
+    return 0 if not any(r["errors"] for r in results) else 1
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def measure(dossier: dict, copies: int, count: int, db: Path) -> dict:
+    size = scaled_store(dossier, copies, db)
+    port = free_port()
+    server = start_server(db, port)
+    try:
+        httpx.get(f"http://{HOST}:{port}/api/search", params={"q": "warm up"}, timeout=REQUEST_TIMEOUT)
+        latencies, errors, wall = asyncio.run(burst(f"http://{HOST}:{port}", questions(dossier), count))
+        peak = peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
         try:
-            httpx.get(f"http://{HOST}:{port}/api/search", params={"q": "warm up"}, timeout=REQUEST_TIMEOUT)
-            latencies, errors, wall = asyncio.run(burst(f"http://{HOST}:{port}", questions(dossier), count))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # still answering an abandoned burst
-                server.kill()
-                server.wait()
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still answering an abandoned burst
+            server.kill()
+            server.wait()
     load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     ms = [1000 * v for v in latencies]
-    result = {"requests": count, "errors": len(errors), "p50_ms": round(percentile(ms, 0.50), 1),
-              "p95_ms": round(percentile(ms, 0.95), 1), "max_ms": round(max(ms), 1), "wall_s": round(wall, 2),
-              "load_1min": round(load, 1), **size}
-    print(json.dumps(result))
-    if not args.no_write:
-        write_section(section(result, args))
-    return 0 if not errors else 1
+    return {"requests": count, "errors": len(errors), "p50_ms": round(percentile(ms, 0.50), 1),
+            "p95_ms": round(percentile(ms, 0.95), 1), "max_ms": round(max(ms), 1), "wall_s": round(wall, 2),
+            "load_1min": round(load, 1), "server_peak_mb": peak, **size}
 
 
-def section(r: dict, args: argparse.Namespace) -> str:
+def section(results: list[dict], args: argparse.Namespace) -> str:
     return "\n".join([
         HEADING,
         "",
         f"Measured {date.today().isoformat()} with `make bench-serve` (`python bench/bench_serve_load.py "
-        f"--requests {args.requests} --copies {args.copies}`), {os.cpu_count()} cores (load average "
-        f"{r['load_1min']} at the end of the run: the machine was shared). A real `storyline serve` "
-        f"(one uvicorn process) on 127.0.0.1 over a store of {r['articles']} articles and {r['statements']} statements "
-        f"(the analysed `examples/` repeated {args.copies} times); {r['requests']} `/api/search` requests "
-        "(\"what did SPEAKER say about TOPIC\", 20 hits a page) sent at once from one asyncio client, "
-        "after one warm-up request.",
+        f"--requests {args.requests} --copies {' '.join(map(str, args.copies))}`), {os.cpu_count()} cores (the "
+        "machine was shared: load average at the end of each run below). A real `storyline serve` (one uvicorn "
+        "process) on 127.0.0.1 over a store of the analysed `examples/` repeated COPIES times; "
+        f"{args.requests} `/api/search` requests (\"what did SPEAKER say about TOPIC\", 20 hits a page) sent at "
+        "once from one asyncio client, after one warm-up request. `/api/search` is answered by SQLite page by "
+        "page (`storyline/store/pages.py`); server peak memory is the process's VmHWM after the burst.",
         "",
-        "| requests | errors | p50 latency | p95 latency | max latency | whole burst |",
-        "|---|---|---|---|---|---|",
-        f"| {r['requests']} | {r['errors']} | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['max_ms']} ms | {r['wall_s']} s |",
+        "| articles | statements | requests | errors | p50 latency | p95 latency | max latency | whole burst | server peak memory | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *[f"| {r['articles']} | {r['statements']} | {r['requests']} | {r['errors']} | {r['p50_ms']} ms | "
+          f"{r['p95_ms']} ms | {r['max_ms']} ms | {r['wall_s']} s | {r['server_peak_mb']} MB | {r['load_1min']} |"
+          for r in results],
         "",
         "Latency is per request from send to parsed answer, so it includes waiting behind the other requests "
         "of the burst: requests share one process and one SQLite connection.",

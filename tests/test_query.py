@@ -64,3 +64,31 @@ def test_query_bad_requests_are_clear_errors_html_on_pages(client):
     bad_page = client.get("/search", params={"q": "ferry", "page": "zero"})
     assert bad_page.status_code == 422 and bad_page.headers["content-type"].startswith("text/html")
     assert "zero" not in bad_page.text
+
+
+def test_query_api_lists_and_search_are_answered_without_loading_the_dossier(tmp_path):
+    from storyline.present.app import Explorer, Filters, Paging
+    from storyline.store.view import StoreView
+
+    db = write_store(sample_dossier(), tmp_path / "flat.db")
+    app = create_app(db)
+    explorer = app.state.explorer
+    fresh = TestClient(app)
+    for path, params in (("/api/search", {"q": "ferry fares", "per_page": 3}), ("/api/articles", {"outlet": "meridian wire"}),
+                         ("/api/statements", {"date_from": "2025-04", "per_page": 2, "page": 1})):
+        assert fresh.get(path, params=params).status_code == 200
+    assert explorer.store._dossier == {}  # no request above read the whole store
+    # The same answers as the dossier path.
+    other = Explorer(StoreView(db))
+    for f in (Filters(), Filters(outlet="Harbor Gazette"), Filters(date_from="2025-04", date_to="2025-12-31"),
+              Filters(date_to="2025-03-13")):
+        for p in (Paging(1, 2), Paging(2, 2), Paging(1, 50)):
+            assert explorer.flat_statements(f, p) == p.cut(other.statements(f))
+            flat_articles = explorer.flat_articles(f, p)
+            expected = p.cut([{k: v for k, v in a.items() if k not in ("body", "comments")} for a in other.articles(f)])
+            assert flat_articles == expected
+    flat_hits = explorer.flat_hits("ferry fares", Paging(1, 50))
+    dossier_hits = other.hits(Filters(q="ferry fares"), Paging(1, 50))
+    assert [(h["kind"], h["id"], h["date"], h["outlet"]) for h in flat_hits["items"]] == \
+        [(h["kind"], h["id"], h["date"], h["outlet"]) for h in dossier_hits["items"]]
+    assert flat_hits["total"] == dossier_hits["total"]

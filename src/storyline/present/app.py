@@ -29,6 +29,7 @@ from storyline.present.report import DossierViews, Links, date_span, environment
 from storyline.store.search import HIT_END, HIT_START, Hit, snippet_parts
 from storyline.store.view import StoreView
 from storyline.store.query import QueryError, match_expression
+from storyline.store import pages
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -120,6 +121,34 @@ class Explorer:
             self._views = (id(dossier), DossierViews(dossier, LINKS))
         return self._views[1]
 
+    # -- pages answered by SQLite alone (storyline.store.pages): memory flat as the store grows --
+
+    def is_flat(self, f: Filters) -> bool:
+        """Filters the rows can answer alone (a speaker by alias, a claim or a story need the corpus lists)."""
+        return not (f.speaker or f.claim or f.story) and self.store.flat()
+
+    def flat_articles(self, f: Filters, p: Paging) -> dict[str, Any]:
+        return self.store.query(pages.articles_page, lambda a: self._keeps_article(a, f, None, None), p.page, p.per_page)
+
+    def flat_statements(self, f: Filters, p: Paging) -> dict[str, Any]:
+        def keep(statement: dict[str, Any], article: dict[str, Any]) -> bool:
+            said_on = statement.get("said_on")
+            return self._keeps_article(article, f, None, None, said_on if date_span(said_on) else article.get("published"))
+
+        return self.store.query(pages.statements_page, keep, p.page, p.per_page)
+
+    def flat_hits(self, q: str, p: Paging) -> dict[str, Any]:
+        hits, total, snippets = self.store.search_flat(q, p.per_page, (p.page - 1) * p.per_page)
+        statements, articles = self.store.query(
+            pages.items_by_id, [h.ref for h in hits if h.kind == "statement"], sorted({h.article for h in hits}))
+        items = []
+        for hit in hits:
+            item = statements.get(hit.ref) if hit.kind == "statement" else articles.get(hit.ref)
+            if item is not None:
+                items.append(_hit_result(hit, snippets.get(hit.row, ""), item, articles.get(hit.article, {})))
+        return {"total": total, "page": p.page, "per_page": p.per_page,
+                "pages": max(1, math.ceil(total / p.per_page)), "items": items}
+
     def statements(self, f: Filters) -> list[dict[str, Any]]:
         views = self.views()
         if f.q:
@@ -169,16 +198,7 @@ class Explorer:
     @staticmethod
     def _result(hit: Hit, snippet: str, views: DossierViews) -> dict[str, Any]:
         item = views.statements[hit.ref] if hit.kind == "statement" else views.articles[hit.ref]
-        article = views.articles.get(hit.article, {})
-        said_on = item.get("said_on") if hit.kind == "statement" else None
-        return {"kind": hit.kind, "id": hit.ref, "article": hit.article, "score": round(-hit.rank, 4),
-                "snippet": snippet.replace(HIT_START, "").replace(HIT_END, ""), "parts": snippet_parts(snippet),
-                # Who, where and when, so a hit reads on its own.
-                "speaker": item.get("speaker") if hit.kind == "statement" else None,
-                "speaker_name": item.get("speaker_name") if hit.kind == "statement" else None,
-                "outlet": article.get("outlet"), "title": article.get("title"),
-                "date": said_on if date_span(said_on) else article.get("published"),
-                "item": item}
+        return _hit_result(hit, snippet, item, views.articles.get(hit.article, {}))
 
     def _holding(self, f: Filters, views: DossierViews) -> set[str] | None:
         """Articles holding a statement by the speaker / of the claim asked for (None: no such filter)."""
@@ -208,6 +228,18 @@ class Explorer:
         if f.date_from or f.date_to:
             return _within(when or a.get("published"), f.date_from, f.date_to)
         return True
+
+
+def _hit_result(hit: Hit, snippet: str, item: dict[str, Any], article: dict[str, Any]) -> dict[str, Any]:
+    said_on = item.get("said_on") if hit.kind == "statement" else None
+    return {"kind": hit.kind, "id": hit.ref, "article": hit.article, "score": round(-hit.rank, 4),
+            "snippet": snippet.replace(HIT_START, "").replace(HIT_END, ""), "parts": snippet_parts(snippet),
+            # Who, where and when, so a hit reads on its own.
+            "speaker": item.get("speaker") if hit.kind == "statement" else None,
+            "speaker_name": item.get("speaker_name") if hit.kind == "statement" else None,
+            "outlet": article.get("outlet"), "title": article.get("title"),
+            "date": said_on if date_span(said_on) else article.get("published"),
+            "item": item}
 
 
 def _is_speaker(statement: dict[str, Any], wanted: str, views: DossierViews) -> bool:
@@ -287,16 +319,21 @@ def _add_api(app: FastAPI, explorer: Explorer) -> None:
         around the matched words; the other filters narrow the hits."""
         if not f.q:
             raise HTTPException(status_code=422, detail="q: a search needs words")
-        page = explorer.hits(f, p)
+        plain = not any(getattr(f, name) for name in f.__slots__ if name != "q")
+        page = explorer.flat_hits(f.q, p) if plain and explorer.store.flat() else explorer.hits(f, p)
         page["items"] = [{k: v for k, v in hit.items() if k not in ("parts", "item")} for hit in page["items"]]
         return page
 
     @app.get("/api/statements", tags=["api"], summary="Statements, filtered and paginated")
     def api_statements(f: FiltersDep, p: PagingDep) -> dict[str, Any]:
+        if not f.q and explorer.is_flat(f):
+            return explorer.flat_statements(f, p)
         return p.cut(explorer.statements(f))
 
     @app.get("/api/articles", tags=["api"], summary="Articles without their bodies, filtered and paginated")
     def api_articles(f: FiltersDep, p: PagingDep) -> dict[str, Any]:
+        if not f.q and explorer.is_flat(f):
+            return explorer.flat_articles(f, p)
         return p.cut([_article_summary(a) for a in explorer.articles(f)])
 
     @app.get("/api/articles/{article_id}", tags=["api"], summary="One article with body, comments and statements")

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from storyline.store.pages import write_statement_rows
 from storyline.store.query import QueryError, match_expression  # noqa: F401 - QueryError is raised through here
 
 INDEX_TABLE = "search_index"
@@ -40,6 +41,7 @@ def rebuild_index(conn: sqlite3.Connection, statements: list[dict[str, Any]]) ->
         ((f"a{row[0]}", f"a{row[0]}", f"{row[1] or ''}\n{row[2]}") for row in articles),
     )
     insert_statements(conn, statements)
+    write_statement_rows(conn, statements)  # what the app's pages read (storyline.store.pages)
 
 
 def insert_statements(conn: sqlite3.Connection, statements: list[dict[str, Any]]) -> None:

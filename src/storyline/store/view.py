@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from storyline.store.search import CREATE_INDEX, INDEX_TABLE, Hit, count_index, insert_statements, query_index, query_snippets
+from storyline.store.pages import has_rows
 from storyline.store.sqlite import CORPUS_LISTS, article_from_row, dossier_article
 
 
@@ -67,6 +68,24 @@ class StoreView:
     def snippets(self, query: str, hits: list[Hit]) -> dict[int, str]:
         with self.lock:
             return query_snippets(self._index, query, [hit.row for hit in hits])
+
+    # -- answered by SQLite alone (storyline.store.pages): nothing here loads the dossier --
+
+    def flat(self) -> bool:
+        """Whether the store has the rows the page queries read (stores written since they exist)."""
+        with self.lock:
+            return self._has_index() and has_rows(self.conn)
+
+    def query(self, function: Any, *args: Any) -> Any:
+        """``function(connection, *args)`` on the store's connection, under the lock."""
+        with self.lock:
+            return function(self.conn, *args)
+
+    def search_flat(self, query: str, limit: int, offset: int) -> tuple[list[Hit], int, dict[int, str]]:
+        """A page of hits, their total and their snippets, from the store's own index."""
+        with self.lock:
+            hits = query_index(self.conn, query, None, limit, offset)
+            return hits, count_index(self.conn, query), query_snippets(self.conn, query, [h.row for h in hits])
 
     def _load(self) -> dict[str, Any]:
         from storyline.core.records import SCHEMA_ID
