@@ -82,6 +82,20 @@ def torch_threads(count: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    from transformers.utils import logging
+
+    before = logging.get_verbosity()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(before)
+        logging.enable_progress_bar()
+
+
 def build_network(pooling: str = "mean"):
     """The untrained network: base MiniLM plus a 3-way head (used by training and loading)."""
     import torch
@@ -91,9 +105,10 @@ def build_network(pooling: str = "mean"):
         def __init__(self) -> None:
             super().__init__()
             self.pooling = pooling
-            self.bert = BertModel.from_pretrained(
-                str(base_model_dir()), add_pooling_layer=pooling == "cls"
-            )
+            with quiet_transformers():  # the base file's unused pooler is reported otherwise
+                self.bert = BertModel.from_pretrained(
+                    str(base_model_dir()), add_pooling_layer=pooling == "cls"
+                )
             hidden = self.bert.config.hidden_size
             self.dropout = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(hidden, len(LABELS))
@@ -195,3 +210,23 @@ class PairModel:
         contra = np.maximum(forward[:, CONTRADICTS], backward[:, CONTRADICTS])
         contra = np.minimum(contra, 1.0 - same)
         return np.stack([same, contra, 1.0 - same - contra], axis=1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LinkRule:
+    """When two statements may share a claim: the MiniLM cosine of their embeddings is the
+    "same" evidence, the pair model vetoes contradictions (and, with ``same_min``, pairs it
+    does not read as the same claim). Defaults: the rule docs/claims-model.md recommends,
+    calibrated on held-out pairs by ``python -m storyline.eval.pairmodel``."""
+
+    cosine_min: float = 0.75
+    contradicts_max: float = 0.5
+    same_min: float = 0.0
+
+    def accepts(self, cosine: np.ndarray, both_ways: np.ndarray) -> np.ndarray:
+        """cosine: (n,); both_ways: (n, 3) from ``PairModel.score_both_ways``."""
+        return (
+            (np.asarray(cosine) >= self.cosine_min)
+            & (both_ways[:, CONTRADICTS] < self.contradicts_max)
+            & (both_ways[:, SAME] >= self.same_min)
+        )
