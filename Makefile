@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test fuzz bench-report bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks clean
+.PHONY: setup demo test fuzz bench-report train-claims-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,18 @@ eval-time: setup
 
 eval-claims: setup
 	$(BIN)/python -m storyline.eval.claims --write-docs
+
+# Rebuilds src/storyline/corpus/pairmodel.{safetensors,json} from the train splits of
+# ../shared/datasets/pairs on CPU (fixed seeds; see docs/claims-model.md). Not part of test.
+train-claims-model: setup
+	mkdir -p out
+	nice -n 10 $(BIN)/python -m storyline.corpus.train_pairmodel \
+		--weights out/pairmodel-stage1.safetensors --manifest out/pairmodel-stage1.json
+	nice -n 10 $(BIN)/python -m storyline.corpus.train_pairmodel \
+		--offset 6000 --init-from out/pairmodel-stage1.safetensors
+
+eval-pairmodel: setup
+	nice -n 10 $(BIN)/python -m storyline.eval.pairmodel --write-docs
 
 bench-claims-scale: setup
 	$(BIN)/python bench/bench_claims_scale.py --write-docs

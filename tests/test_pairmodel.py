@@ -1,0 +1,97 @@
+"""The shipped pair model: it loads offline, its file is the recorded one, and it tells the
+same claim from a negation, an opposite position and another claim on the same topic.
+The pairs are written here (fictional people and places)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from storyline.corpus.pairmodel import (
+    CONTRADICTS,
+    MANIFEST,
+    SAME,
+    WEIGHTS,
+    PairModel,
+    PairModelError,
+    sha256_file,
+)
+
+SAME_CLAIM = [
+    ("The mayor of Velmora announced that the Kessel bridge will reopen on Monday.",
+     "Velmora's mayor said the Kessel bridge is to reopen on Monday."),
+    ("Minister Ilsa Varga said the Drenport factory will close next year.",
+     "The Drenport factory will be shut down next year, Minister Ilsa Varga said."),
+]
+NEGATED = [
+    ("The Ostrel government confirmed the trade deal with Marenia.",
+     "The Ostrel government did not confirm the trade deal with Marenia."),
+    ("Coach Tomas Brell was fired by the Halden club on Friday.",
+     "Coach Tomas Brell was not fired by the Halden club on Friday."),
+]
+OPPOSITE = [
+    ("Senator Arlo Brenn supports the new tax on fuel.",
+     "Senator Arlo Brenn opposes the new tax on fuel."),
+    ("Oskland was behind the attack on the pipeline.",
+     "Oskland denied any role in the attack on the pipeline."),
+]
+SAME_TOPIC = [
+    ("The strike at the port of Dravin ended after two weeks.",
+     "Dock workers in Dravin are demanding higher wages."),
+    ("The Velmora council approved a budget of 40 million for schools.",
+     "Velmora's schools will open a week later this autumn."),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> PairModel:
+    return PairModel.load()
+
+
+def test_pairmodel_shipped_file_matches_recorded_sha256_and_is_small():
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    assert sha256_file(WEIGHTS) == manifest["sha256"]
+    assert WEIGHTS.stat().st_size <= 20 * 1024 * 1024
+
+
+def test_pairmodel_load_refuses_an_altered_file(tmp_path):
+    weights = tmp_path / "pairmodel.safetensors"
+    shutil.copy(WEIGHTS, weights)
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(PairModelError, match="sha256"):
+        PairModel.load(weights, MANIFEST)
+
+
+def test_pairmodel_same_claim_in_other_words_is_same(model):
+    scores = model.score_both_ways(SAME_CLAIM)
+    assert list(scores.argmax(1)) == [SAME] * len(SAME_CLAIM)
+
+
+def test_pairmodel_negation_is_contradiction(model):
+    scores = model.score_both_ways(NEGATED)
+    assert list(scores.argmax(1)) == [CONTRADICTS] * len(NEGATED)
+
+
+def test_pairmodel_opposite_position_is_not_same(model):
+    scores = model.score_both_ways(OPPOSITE)
+    assert np.all(scores[:, SAME] < scores[:, CONTRADICTS])
+
+
+def test_pairmodel_same_topic_other_claim_is_not_same(model):
+    scores = model.score_both_ways(SAME_TOPIC)
+    assert np.all(scores.argmax(1) != SAME)
+
+
+def test_pairmodel_scores_do_not_depend_on_batch_mates(model):
+    pairs = SAME_CLAIM + NEGATED + OPPOSITE + SAME_TOPIC
+    together = model.score(pairs)
+    alone = np.vstack([model.score([pair]) for pair in pairs])
+    assert together.shape == (len(pairs), 3)
+    np.testing.assert_allclose(together.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+    assert model.score([]).shape == (0, 3)
