@@ -1,0 +1,238 @@
+"""Prototype: stories as incidents (who, what, where, when), not topics.
+
+Two earthquakes a year apart are two stories; one negotiation followed over
+years stays one. Term and embedding similarity alone say "same topic": the
+two earthquakes share every word but the place, the magnitude and the date.
+So an article is described by what tells incidents apart as well as by what
+it is about:
+
+- ``terms``: content lemmas and numbers of the whole text (``6.1``,
+  ``2008`` and ``Promises`` count; reporting verbs do not);
+- ``names``: the people, organisations, places and named events it names, with
+  each multi-word name's last word too, so ``Tara Reid`` and ``Reid`` meet;
+- ``years``: the years its own time expressions and dates state;
+- the lead's sentence vector.
+
+A pair's score is a weighted sum of the TF-IDF cosines of terms and names and
+the embedding cosine, less a penalty when both articles state years and share
+none (the text supports two different times). Names weigh as much as the
+rest because an incident *is* its participants and place; a story followed
+for years keeps its names, so the year penalty only bites when names do not
+also agree (it is scaled by one minus the name cosine).
+
+Candidate pairs are sub-quadratic: each article's nearest neighbours by a
+concatenation of the three weighted representations (exact below a few
+thousand articles, ``claims.neighbour_pairs``' inverted file above), plus
+pairs sharing a rare name (posting lists capped). Groups form by average
+linkage over the scored candidate pairs (``claims.average_linkage``), which
+is deterministic: ties break by the smallest member index.
+
+Pure functions over article-level features, so the ``stories`` stage can
+adopt it: build :class:`IncidentFeatures` per article (from the parse, the
+``times`` findings and the lead vector it already has) and call
+:func:`group_incidents`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP", "PRODUCT"})
+CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+REPORTING = frozenset({"say", "tell", "report", "add", "state", "accord", "according", "claim", "told"})
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(slots=True)
+class IncidentFeatures:
+    """What one article says about its incident."""
+
+    terms: str  # space-separated content lemmas and numbers
+    names: list[str]  # folded names, with the last word of each multi-word one
+    years: frozenset[int]
+    vector: np.ndarray  # the lead's unit sentence vector
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentWeights:
+    """One options object for the grouping; tuned on the ECB+ tuning half only."""
+
+    terms: float = 0.4
+    names: float = 0.4
+    embedding: float = 0.2
+    year_penalty: float = 0.2
+    threshold: float = 0.2
+    neighbours: int = 30  # candidate partners per article from the nearest-neighbour search
+    max_posting: int = 200  # a name shared by more articles proposes no pairs
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def describe(self) -> str:
+        return (f"terms {self.terms:.2f}, names {self.names:.2f}, embedding {self.embedding:.2f}, "
+                f"year penalty {self.year_penalty:.2f}, threshold {self.threshold:.3f}")
+
+
+def tuning_grid() -> list[IncidentWeights]:
+    """The weights the evaluation tries on the tuning half."""
+    grid = []
+    for (terms, names, embedding), penalty, threshold in product(
+        [(0.5, 0.3, 0.2), (0.4, 0.4, 0.2), (0.3, 0.5, 0.2), (0.6, 0.4, 0.0), (0.4, 0.6, 0.0), (0.5, 0.5, 0.0),
+         (0.3, 0.3, 0.4)],
+        [0.0, 0.1, 0.2, 0.3],
+        [round(0.1 + 0.025 * k, 3) for k in range(13)],
+    ):
+        grid.append(IncidentWeights(terms, names, embedding, penalty, threshold))
+    return grid
+
+
+# --- features ---------------------------------------------------------------------
+
+
+def features_from_doc(doc: Any, title: str | None, times: Iterable[dict[str, Any]], vector: np.ndarray) -> IncidentFeatures:
+    """An article's features from its spaCy parse, its ``times`` findings and its lead vector."""
+    terms = [t.lemma_.lower() if t.pos_ != "NUM" else t.text.lower() for t in doc
+             if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in REPORTING and any(c.isalnum() for c in t.text)]
+    if title:
+        terms += [w.lower() for w in re.findall(r"\w+", title)]
+    names = []
+    for ent in doc.ents:
+        if ent.label_ not in NAME_LABELS:
+            continue
+        folded = " ".join(w for w in re.findall(r"\w+", ent.text.lower()) if w not in {"the", "s"})
+        if not folded:
+            continue
+        names.append(folded.replace(" ", "_"))
+        words = folded.split()
+        if len(words) > 1 and len(words[-1]) > 2:
+            names.append(words[-1])
+    return IncidentFeatures(" ".join(terms), names, years_of(doc, times), np.asarray(vector, dtype=np.float32))
+
+
+def years_of(doc: Any, times: Iterable[dict[str, Any]]) -> frozenset[int]:
+    """Years the article's own dates state: normalised time values, and DATE entities' years."""
+    years = set()
+    for time in times:
+        match = re.match(r"(\d{4})", str(time.get("value") or ""))
+        if match:
+            years.add(int(match.group(1)))
+    for ent in doc.ents:
+        if ent.label_ == "DATE":
+            years |= {int(y) for y in YEAR.findall(ent.text)}
+    return frozenset(years)
+
+
+# --- grouping ---------------------------------------------------------------------
+
+
+def _tfidf(texts: list[str], tokens: bool) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True, token_pattern=r"\S+" if tokens else r"(?u)\b\w[\w.]*\b", lowercase=False)
+    if not any(t.strip() for t in texts):
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((len(texts), 1))
+    return vectorizer.fit_transform(texts)
+
+
+@dataclass(slots=True)
+class Representations:
+    terms: Any  # sparse, unit rows
+    names: Any
+    vectors: np.ndarray
+    years: list[frozenset[int]]
+
+
+def represent(features: list[IncidentFeatures]) -> Representations:
+    return Representations(
+        _tfidf([f.terms for f in features], tokens=False),
+        _tfidf([" ".join(f.names) for f in features], tokens=True),
+        np.stack([f.vector for f in features]).astype(np.float32) if features else np.zeros((0, 1), np.float32),
+        [f.years for f in features],
+    )
+
+
+def candidate_pairs(reps: Representations, w: IncidentWeights) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)`` with ``i < j``, unique, sorted: nearest neighbours of the weighted
+    concatenation, and pairs that share a rare name."""
+    from scipy.sparse import hstack
+
+    from storyline.claims import neighbour_pairs
+
+    n = reps.terms.shape[0]
+    pairs: set[tuple[int, int]] = set()
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = hstack([reps.terms * np.sqrt(w.terms), reps.names * np.sqrt(w.names)]).tocsr()
+    dense_part = reps.vectors * np.sqrt(w.embedding)
+    # The neighbour search wants dense unit rows: reduce the sparse part to a few hundred
+    # dimensions (a fixed-seed random projection keeps cosines close) and append the vectors.
+    projected = _project(joined, dimensions=256)
+    combined = np.hstack([projected, dense_part]).astype(np.float32)
+    norms = np.linalg.norm(combined, axis=1, keepdims=True)
+    combined /= np.maximum(norms, 1e-12)
+    i, j, _ = neighbour_pairs(combined, -1.0, w.neighbours)
+    pairs.update(zip(i.tolist(), j.tolist()))
+    pairs.update(_shared_name_pairs(reps.names, w.max_posting))
+    ordered = sorted(pairs)
+    return np.array([p[0] for p in ordered], np.int64), np.array([p[1] for p in ordered], np.int64)
+
+
+def _project(matrix: Any, dimensions: int) -> np.ndarray:
+    if matrix.shape[1] <= dimensions:
+        return matrix.toarray().astype(np.float32)
+    rng = np.random.default_rng(0)
+    basis = rng.standard_normal((matrix.shape[1], dimensions)).astype(np.float32) / np.sqrt(dimensions)
+    return np.asarray(matrix @ basis, dtype=np.float32)
+
+
+def _shared_name_pairs(names: Any, max_posting: int) -> Iterator[tuple[int, int]]:
+    columns = names.tocsc()
+    for c in range(columns.shape[1]):
+        rows = columns.indices[columns.indptr[c] : columns.indptr[c + 1]]
+        if 1 < len(rows) <= max_posting:
+            rows = np.sort(rows)
+            for x, a in enumerate(rows.tolist()):
+                for b in rows[x + 1 :].tolist():
+                    yield a, b
+
+
+def pair_scores(reps: Representations, i: np.ndarray, j: np.ndarray, w: IncidentWeights) -> np.ndarray:
+    def rowdot(m: Any) -> np.ndarray:
+        return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() if len(i) else np.zeros(0)
+
+    terms, names = rowdot(reps.terms), rowdot(reps.names)
+    embedding = np.einsum("ij,ij->i", reps.vectors[i], reps.vectors[j]) if len(i) else np.zeros(0)
+    conflict = np.array([bool(reps.years[a]) and bool(reps.years[b]) and not reps.years[a] & reps.years[b]
+                         for a, b in zip(i.tolist(), j.tolist())], dtype=np.float64)
+    score = w.terms * terms + w.names * names + w.embedding * embedding
+    return score - w.year_penalty * conflict * (1.0 - names)
+
+
+def group_incidents(features: list[IncidentFeatures], w: IncidentWeights = IncidentWeights(),
+                    reps: Representations | None = None) -> list[int]:
+    """A group number per article (its group's smallest index), by average linkage.
+    ``reps``: ``represent(features)`` when the caller already has it (tuning tries many weights)."""
+    from storyline.claims import average_linkage
+
+    if not features:
+        return []
+    reps = reps if reps is not None else represent(features)
+    i, j = candidate_pairs(reps, w)
+    scores = pair_scores(reps, i, j, w)
+    return average_linkage(len(features), zip(i.tolist(), j.tolist(), scores.tolist()), w.threshold, floor=0.0)
+
+
+def pairs_by_article(i: np.ndarray, j: np.ndarray) -> dict[int, list[int]]:
+    """Each article's candidate partners (for inspection)."""
+    partners: dict[int, list[int]] = defaultdict(list)
+    for a, b in zip(i.tolist(), j.tolist()):
+        partners[a].append(b)
+        partners[b].append(a)
+    return partners
