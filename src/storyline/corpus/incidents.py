@@ -178,7 +178,7 @@ def candidate_pairs(reps: Representations, w: IncidentWeights) -> tuple[np.ndarr
     norms = np.linalg.norm(combined, axis=1, keepdims=True)
     combined /= np.maximum(norms, 1e-12)
     i, j, _ = neighbour_pairs(combined, -1.0, w.neighbours)
-    pairs.update(zip(i.tolist(), j.tolist()))
+    pairs.update((a, b) for a, b in zip(i.tolist(), j.tolist()) if a != b)  # the search marks self-pairs -1
     pairs.update(_shared_name_pairs(reps.names, w.max_posting))
     ordered = sorted(pairs)
     return np.array([p[0] for p in ordered], np.int64), np.array([p[1] for p in ordered], np.int64)

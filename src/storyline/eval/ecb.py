@@ -443,8 +443,9 @@ def halves(gold: Gold) -> dict[str, Gold]:
     return {name: gold.half(name) for name in ("tune", "held")}
 
 
-def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], dict[str, dict[str, Any]]]:
-    """Story rows, and the baseline's stories per half (the lemma baseline chains within them)."""
+def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Story rows, and per half the baseline's and the incident prototype's stories (the
+    event chains are blocked by them)."""
     parts = halves(gold)
     texts = {name: {a: gold.texts[a] for a in part.articles} for name, part in parts.items()}
     threshold, _ = tune(TFIDF_THRESHOLDS, lambda t: score_stories(parts["tune"], tfidf_stories(texts["tune"], t))[2])
@@ -453,15 +454,13 @@ def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], 
                    stories={name: score_stories(part, baseline_labels[name]) for name, part in parts.items()})
     shipped = Row("storyline `stories` stage as shipped",
                   stories={name: score_stories(part, storyline_stories(parsed, part.articles)) for name, part in parts.items()})
-    rows = [baseline, shipped]
-    rows.append(incident_row(gold, parsed))
-    return rows, baseline_labels
+    row, incident_labels = incident_row(gold, parsed)
+    return [baseline, shipped, row], baseline_labels, incident_labels
 
 
-def incident_row(gold: Gold, parsed: dict[str, Parsed]) -> Row:
+def incident_row(gold: Gold, parsed: dict[str, Parsed]) -> tuple[Row, dict[str, dict[str, Any]]]:
     """The incident prototype (``storyline.corpus.incidents``), tuned on the tuning half."""
     from storyline.corpus.incidents import IncidentWeights, group_incidents, represent, tuning_grid
-
     from storyline.parse import load_nlp
 
     nlp = load_nlp()
@@ -474,18 +473,21 @@ def incident_row(gold: Gold, parsed: dict[str, Parsed]) -> Row:
         return dict(zip(parts[name].articles, groups))
 
     weights, _ = tune(tuning_grid(), lambda w: score_stories(parts["tune"], run("tune", w))[2])
+    labels = {name: run(name, weights) for name in parts}
     return Row(f"prototype `corpus.incidents` ({weights.describe()})",
-               stories={name: score_stories(part, run(name, weights)) for name, part in parts.items()})
+               stories={name: score_stories(part, labels[name]) for name, part in parts.items()}), labels
 
 
 def incident_features(parsed: dict[str, Parsed], names: list[str], nlp: Any) -> list[Any]:
     from storyline.corpus.incidents import features_from_doc
 
     return [features_from_doc(parsed[n].doc(nlp), parsed[n].title, parsed[n].findings.get("times") or [],
-                              parsed[n].lead_vector) for n in names]
+                              parsed[n].lead_vector if len(parsed[n].lead_vector) else np.zeros(384, np.float32))
+            for n in names]
 
 
-def evaluate_events(gold: Gold, parsed: dict[str, Parsed], baseline_stories: dict[str, dict[str, Any]]) -> list[Row]:
+def evaluate_events(gold: Gold, parsed: dict[str, Parsed], baseline_stories: dict[str, dict[str, Any]],
+                    incident_stories: dict[str, dict[str, Any]]) -> list[Row]:
     from storyline.parse import load_nlp
 
     nlp = load_nlp()
@@ -497,14 +499,121 @@ def evaluate_events(gold: Gold, parsed: dict[str, Parsed], baseline_stories: dic
         Row("storyline `events` + `timeline` stages as shipped",
             events={name: score_events(part, storyline_events(parsed, part.articles)) for name, part in parts.items()}),
     ]
-    rows.extend(happening_rows(gold, parsed, nlp))
+    rows.append(happening_row(gold, parsed, nlp, incident_stories))
     return rows
 
 
-def happening_rows(gold: Gold, parsed: dict[str, Parsed], nlp: Any) -> list[Row]:
-    """The happenings prototype (``storyline.article.happenings``): its lexicon learned from
-    the tuning half's gold mentions only."""
-    return []
+# --- the happenings prototype -----------------------------------------------------
+
+
+def candidates_of(parsed: Parsed, doc: Any, gold: Gold) -> list[tuple[Any, Span]]:
+    """Candidate trigger tokens of an article inside its validated sentences, with their file span."""
+    from storyline.article.happenings import is_candidate
+
+    found = []
+    for token in doc:
+        start, end = parsed.to_file(token.idx), parsed.to_file(token.idx + len(token.text))
+        if start is None or end is None or not is_candidate(token):
+            continue
+        span = (parsed.name, start, end)
+        if inside_scored(span, gold.scored_spans):
+            found.append((token, span))
+    return found
+
+
+def trigger_labels(candidates: list[tuple[Any, Span]], gold: Gold) -> list[bool]:
+    """A candidate is positive when it is the first candidate inside a gold occurrence mention."""
+    spans = [(m["article"], m["start"], m["end"]) for m in gold.mentions if m["type"] == OCCURRENCE]
+    by_article: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        by_article[span[0]].append(span)
+    taken: set[Span] = set()
+    labels = []
+    for _, span in candidates:
+        hit = next((g for g in by_article.get(span[0], []) if overlaps(span, g) and g not in taken), None)
+        if hit is not None:
+            taken.add(hit)
+        labels.append(hit is not None)
+    return labels
+
+
+MODEL_STRENGTHS = [0.1, 0.3, 1.0]
+MODEL_THRESHOLDS = [round(0.2 + 0.05 * k, 2) for k in range(11)]  # 0.2 .. 0.7
+LEMMA_COSINES = [0.6, 0.7, 0.8, 0.9, 1.0]  # 1.0: same lemma only
+
+
+def happening_row(gold: Gold, parsed: dict[str, Parsed], nlp: Any, stories: dict[str, dict[str, Any]]) -> Row:
+    """Trigger model chosen by two-fold cross-validation over the tuning topics (fold = topic // 2
+    parity), then fitted on the whole tuning half; chains within the incident prototype's stories."""
+    from storyline.article.happenings import ChainWeights, find_happenings, learn_trigger_model
+
+    parts = halves(gold)
+    docs = {name: parsed[name].doc(nlp) for name in gold.articles}
+    cands = {name: candidates_of(parsed[name], docs[name], gold) for name in gold.articles}
+    tune_part = parts["tune"]
+    folds = {k: [a for a in tune_part.articles if (tune_part.topic[a] // 2) % 2 == k] for k in (0, 1)}
+
+    def examples(names: list[str]) -> tuple[list[Any], list[bool]]:
+        tokens = [t for n in names for t, _ in cands[n]]
+        labels = trigger_labels([c for n in names for c in cands[n]], gold)
+        return tokens, labels
+
+    def cross_f1(strength: float, threshold: float, models: dict[int, Any]) -> float:
+        tp = system = total = 0
+        for k in (0, 1):
+            tokens, labels = examples(folds[k])
+            model = models[k]
+            predicted = [model.probability(t) >= threshold for t in tokens]
+            tp += sum(p and l for p, l in zip(predicted, labels))
+            system += sum(predicted)
+            total += sum(labels)
+        return prf(tp, system, tp, total)[2]
+
+    best, best_f1 = (MODEL_STRENGTHS[0], MODEL_THRESHOLDS[0]), -1.0
+    for strength in MODEL_STRENGTHS:
+        models = {k: learn_trigger_model(*examples(folds[1 - k]), strength=strength) for k in (0, 1)}
+        for threshold in MODEL_THRESHOLDS:
+            value = cross_f1(strength, threshold, models)
+            if value > best_f1 + 1e-12:
+                best, best_f1 = (strength, threshold), value
+    strength, threshold = best
+    model = learn_trigger_model(*examples(tune_part.articles), threshold=threshold, strength=strength)
+
+    def mentions_of(part: Gold) -> list[dict[str, Any]]:
+        found = []
+        for name in part.articles:
+            p = parsed[name]
+            for h in find_happenings(docs[name], model, p.findings.get("times") or []):
+                start, end = p.to_file(h["trigger_start"]), p.to_file(h["trigger_end"])
+                if start is not None and end is not None:
+                    found.append({**h, "span": (name, start, end), "story": stories[part_name(part)][name]})
+        return found
+
+    def part_name(part: Gold) -> str:
+        return half_of(next(iter(part.topic.values())))
+
+    mentions = {name: mentions_of(part) for name, part in parts.items()}
+    vectors = lemma_vectors({m["lemma"] for ms in mentions.values() for m in ms})
+
+    def run(name: str, w: ChainWeights) -> EventRun:
+        from storyline.article.happenings import chain_happenings
+
+        ms = mentions[name]
+        return EventRun([m["span"] for m in ms], chain_happenings(ms, vectors, w))
+
+    chain, _ = tune([ChainWeights(c) for c in LEMMA_COSINES],
+                    lambda w: score_events(parts["tune"], run("tune", w))["coref"]["conll"][2])
+    return Row(f"prototype `article.happenings` (trigger model C={strength}, p >= {threshold}; chained within "
+               f"`corpus.incidents` stories, lemma cosine >= {chain.lemma_cosine})",
+               events={name: score_events(part, run(name, chain)) for name, part in parts.items()})
+
+
+def lemma_vectors(lemmas: Iterable[str]) -> dict[str, np.ndarray]:
+    from storyline.embed import Embedder
+
+    names = sorted(lemmas)
+    vectors = Embedder().embed(names) if names else np.zeros((0, 384), np.float32)
+    return dict(zip(names, vectors))
 
 
 def f(values: PRF | None) -> str:
@@ -569,9 +678,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if skipped:
         PARSED_NOTE.append(f"{len(skipped)} articles got no body from storyline's extraction (one-sentence texts: "
                            "\"no article text found\"); they count as misses.")
-    story_rows, baseline = evaluate_stories(gold, parsed)
+    story_rows, baseline, incidents = evaluate_stories(gold, parsed)
     what = "all" if args.write_docs else args.what
-    event_rows = evaluate_events(gold, parsed, baseline) if what in ("events", "all") else []
+    event_rows = evaluate_events(gold, parsed, baseline, incidents) if what in ("events", "all") else []
     if what == "events":
         story_rows = []
     text = render(gold, story_rows, event_rows)
