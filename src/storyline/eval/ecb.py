@@ -111,19 +111,21 @@ def load_gold(folder: Path = DEFAULT_DIR) -> Gold:
 
 
 def code_version() -> str:
-    """A hash of the code that produces the cached findings (every module but the evals
-    and the prototypes, which read the cache and do not change it)."""
+    """A hash of the code that produces the cached findings: every module but those that
+    only read them (the evals, the prototypes, the command line and the outputs) and empty ones."""
     root = REPO / "src" / "storyline"
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        if relative.startswith("eval") or relative in PROTOTYPES:
+        data = path.read_bytes()
+        if relative.startswith("eval") or relative in READERS or not data.strip():
             continue
-        digest.update(relative.encode() + b"\0" + path.read_bytes())
+        digest.update(relative.encode() + b"\0" + data)
     return digest.hexdigest()[:16]
 
 
-PROTOTYPES = {"corpus/incidents.py", "article/happenings.py"}
+READERS = {"corpus/incidents.py", "article/happenings.py", "cli.py", "serve.py", "report.py", "export.py",
+           "benchdoc.py"}
 
 
 @dataclass(slots=True)
@@ -138,6 +140,8 @@ class Parsed:
     findings: dict[str, Any]
     doc_bytes: bytes
     lead_vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # body position -> file position (-1 where the extraction changed the text); set on loading
+    mapping: np.ndarray | None = None
 
     def doc(self, nlp: Any) -> Any:
         from spacy.tokens import DocBin
@@ -147,7 +151,28 @@ class Parsed:
         return next(iter(DocBin().from_bytes(self.doc_bytes).get_docs(nlp.vocab)))
 
     def to_file(self, position: int) -> int | None:
-        return None if self.offset < 0 else self.offset + position
+        """Where body position ``position`` (a span's start, or its end) lies in the file."""
+        if getattr(self, "mapping", None) is None:  # (absent from objects cached before the field)
+            return None if self.offset < 0 else self.offset + position
+        if position == len(self.body):
+            return int(self.mapping[-1]) + 1 if len(self.mapping) and self.mapping[-1] >= 0 else None
+        if not 0 <= position < len(self.body):
+            return None
+        mapped = int(self.mapping[position]) if position == 0 or self.mapping[position] >= 0 else -1
+        if mapped < 0 and position > 0 and self.mapping[position - 1] >= 0:
+            mapped = int(self.mapping[position - 1]) + 1  # an end just after the last kept character
+        return mapped if mapped >= 0 else None
+
+
+def body_to_file(body: str, text: str) -> np.ndarray:
+    """A map of body positions to file positions, from the longest matching blocks
+    (extraction drops lines and normalises spaces, so the body is not always one piece of the file)."""
+    from difflib import SequenceMatcher
+
+    mapping = np.full(len(body), -1, dtype=np.int64)
+    for a, b, size in SequenceMatcher(None, body, text, autojunk=False).get_matching_blocks():
+        mapping[a : a + size] = np.arange(b, b + size)
+    return mapping
 
 
 def cache_path(name: str, text: str, version: str) -> Path:
@@ -171,6 +196,9 @@ def parse_all(gold: Gold, folder: Path = DEFAULT_DIR, progress: Callable[[str], 
         for parsed in _run_stages(missing, folder, gold, progress):
             cache_path(parsed.name, gold.texts[parsed.name], version).write_bytes(pickle.dumps(parsed))
             found[parsed.name] = parsed
+    for parsed in found.values():
+        if parsed.offset < 0 and parsed.body:
+            parsed.mapping = body_to_file(parsed.body, gold.texts[parsed.name])
     return found
 
 
@@ -460,16 +488,21 @@ def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], 
 
 def incident_row(gold: Gold, parsed: dict[str, Parsed]) -> tuple[Row, dict[str, dict[str, Any]]]:
     """The incident prototype (``storyline.corpus.incidents``), tuned on the tuning half."""
-    from storyline.corpus.incidents import IncidentWeights, group_incidents, represent, tuning_grid
+    from storyline.corpus.incidents import IncidentWeights, candidate_pairs, group_incidents, represent, tuning_grid
     from storyline.parse import load_nlp
 
     nlp = load_nlp()
     parts = halves(gold)
     feats = {name: incident_features(parsed, part.articles, nlp) for name, part in parts.items()}
     reps = {name: represent(feats[name]) for name in parts}
+    pairs: dict[tuple[Any, ...], Any] = {}
 
     def run(name: str, weights: IncidentWeights) -> dict[str, Any]:
-        groups = group_incidents(feats[name], weights, reps[name])
+        # Candidates depend on the blend only: computed once per half and blend.
+        key = (name, weights.terms, weights.names, weights.embedding)
+        if key not in pairs:
+            pairs[key] = candidate_pairs(reps[name], weights)
+        groups = group_incidents(feats[name], weights, reps[name], pairs[key])
         return dict(zip(parts[name].articles, groups))
 
     weights, _ = tune(tuning_grid(), lambda w: score_stories(parts["tune"], run("tune", w))[2])
