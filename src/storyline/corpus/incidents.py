@@ -62,7 +62,8 @@ class IncidentFeatures:
 
 @dataclass(frozen=True, slots=True)
 class IncidentWeights:
-    """One options object for the grouping; tuned on the ECB+ tuning half only.
+    """One options object for the grouping. The defaults are what ``python -m storyline.eval.ecb``
+    tunes: the best ECB+ tuning-half F1 among the weights that keep the team story set's tuning half.
 
     Two levels. First, topics: average linkage at the low ``topic_threshold`` over the
     blend of term, name and embedding cosines (``terms``, ``names``, ``embedding``).
@@ -79,11 +80,11 @@ class IncidentWeights:
     names: float = 0.3
     embedding: float = 0.4
     topic_threshold: float = 0.1
-    local_embedding: float = 0.0
+    local_embedding: float = 0.2
     year_penalty: float = 0.1
-    threshold: float = 0.2
-    fragment: int = 4
-    attach: float = 0.05
+    threshold: float = 0.25
+    fragment: int = 3
+    attach: float = 0.1
     neighbours: int = 30  # candidate partners per article from the nearest-neighbour search
     max_posting: int = 200  # a name shared by more articles proposes no pairs
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
