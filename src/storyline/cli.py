@@ -322,5 +322,24 @@ def eval_claims(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     _run_eval("eval.claims", write_docs)
 
 
+@eval_app.command("stories")
+def eval_stories(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Stories against ECB+ train topics (../shared/datasets/ecbplus-train), held-out odd topics, B-cubed."""
+    _run_eval_args("storyline.eval.ecb", ["stories"], write_docs)
+
+
+@eval_app.command("events")
+def eval_events(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Event mentions and cross-document coreference against ECB+ train topics, held-out odd topics."""
+    _run_eval_args("storyline.eval.ecb", ["events"], write_docs)
+
+
+def _run_eval_args(module: str, args: list[str], write_docs: bool) -> None:
+    import importlib
+
+    code = importlib.import_module(module).main(args + (["--write-docs"] if write_docs else []))
+    raise typer.Exit(code=code or 0)
+
+
 def main() -> None:
     app(prog_name="storyline")

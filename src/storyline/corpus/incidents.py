@@ -1,0 +1,314 @@
+"""Prototype: stories as incidents (who, what, where, when), not topics.
+
+Two earthquakes a year apart are two stories; one negotiation followed over
+years stays one. Term and embedding similarity alone say "same topic": the
+two earthquakes share every word but the place, the magnitude and the date.
+So an article is described by what tells incidents apart as well as by what
+it is about:
+
+- ``terms``: content lemmas and numbers of the whole text (``6.1``,
+  ``2008`` and ``Promises`` count; reporting verbs do not);
+- ``names``: the people, organisations, places and named events it names, with
+  each multi-word name's last word too, so ``Tara Reid`` and ``Reid`` meet;
+- ``years``: the years its own time expressions and dates state;
+- the lead's sentence vector.
+
+A pair's score is a weighted sum of the TF-IDF cosines of terms and names and
+the embedding cosine, less a penalty when both articles state years and share
+none (the text supports two different times). Names weigh as much as the
+rest because an incident *is* its participants and place; a story followed
+for years keeps its names, so the year penalty only bites when names do not
+also agree (it is scaled by one minus the name cosine).
+
+Candidate pairs are sub-quadratic: each article's nearest neighbours by a
+concatenation of the three weighted representations (exact below a few
+thousand articles, ``claims.neighbour_pairs``' inverted file above), plus
+pairs sharing a rare name (posting lists capped). Groups form by average
+linkage over the scored candidate pairs (``claims.average_linkage``), which
+is deterministic: ties break by the smallest member index.
+
+Pure functions over article-level features, so the ``stories`` stage can
+adopt it: build :class:`IncidentFeatures` per article (from the parse, the
+``times`` findings and the lead vector it already has) and call
+:func:`group_incidents`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP", "PRODUCT"})
+CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+REPORTING = frozenset({"say", "tell", "report", "add", "state", "accord", "according", "claim", "told"})
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(slots=True)
+class IncidentFeatures:
+    """What one article says about its incident."""
+
+    terms: str  # space-separated content lemmas and numbers
+    names: list[str]  # folded names, with the last word of each multi-word one
+    years: frozenset[int]
+    vector: np.ndarray  # the lead's unit sentence vector
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentWeights:
+    """One options object for the grouping. The defaults are what ``python -m storyline.eval.ecb``
+    tunes: the best ECB+ tuning-half F1 among the weights that keep the team story set's tuning half.
+
+    Two levels. First, topics: average linkage at the low ``topic_threshold`` over the
+    blend of term, name and embedding cosines (``terms``, ``names``, ``embedding``).
+    Then, inside each topic block, incidents: terms and names re-weighted by the
+    block's own document frequencies (words every article of the topic uses say nothing
+    about which incident it is; a word must recur in two of its articles to count),
+    blended with the embedding (``local_embedding``), less ``year_penalty`` where both
+    state years and share none; average linkage at ``threshold``. Last, a fragment of
+    fewer than ``fragment`` articles joins the block's incident it is closest to on
+    average when that is at least ``attach``.
+    """
+
+    terms: float = 0.3
+    names: float = 0.3
+    embedding: float = 0.4
+    topic_threshold: float = 0.1
+    local_embedding: float = 0.2
+    year_penalty: float = 0.1
+    threshold: float = 0.25
+    fragment: int = 3
+    attach: float = 0.1
+    neighbours: int = 30  # candidate partners per article from the nearest-neighbour search
+    max_posting: int = 200  # a name shared by more articles proposes no pairs
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def describe(self) -> str:
+        return (f"topics: terms {self.terms:.2f}, names {self.names:.2f}, embedding {self.embedding:.2f} at "
+                f"{self.topic_threshold:.3f}; incidents: local embedding {self.local_embedding:.2f}, "
+                f"year penalty {self.year_penalty:.2f}, threshold {self.threshold:.3f}, fragments under "
+                f"{self.fragment} attach at {self.attach:.2f}")
+
+
+def tuning_grid() -> list[IncidentWeights]:
+    """The weights the evaluation tries on the tuning half."""
+    grid = []
+    for local, penalty, threshold, (fragment, attach) in product(
+        [0.0, 0.2], [0.1, 0.2], [0.15, 0.2, 0.25], [(1, 0.0), (3, 0.1), (4, 0.05)]
+    ):
+        grid.append(IncidentWeights(local_embedding=local, year_penalty=penalty, threshold=threshold,
+                                    fragment=fragment, attach=attach))
+    return grid
+
+
+# --- features ---------------------------------------------------------------------
+
+
+def features_from_doc(doc: Any, title: str | None, times: Iterable[dict[str, Any]], vector: np.ndarray) -> IncidentFeatures:
+    """An article's features from its spaCy parse, its ``times`` findings and its lead vector."""
+    terms = [t.lemma_.lower() if t.pos_ != "NUM" else t.text.lower() for t in doc
+             if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in REPORTING and any(c.isalnum() for c in t.text)]
+    if title:
+        terms += [w.lower() for w in re.findall(r"\w+", title)]
+    names = []
+    for ent in doc.ents:
+        if ent.label_ not in NAME_LABELS:
+            continue
+        folded = " ".join(w for w in re.findall(r"\w+", ent.text.lower()) if w not in {"the", "s"})
+        if not folded:
+            continue
+        names.append(folded.replace(" ", "_"))
+        words = folded.split()
+        if len(words) > 1 and len(words[-1]) > 2:
+            names.append(words[-1])
+    return IncidentFeatures(" ".join(terms), names, years_of(doc, times), np.asarray(vector, dtype=np.float32))
+
+
+def years_of(doc: Any, times: Iterable[dict[str, Any]]) -> frozenset[int]:
+    """Years the article's own dates state: normalised time values, and DATE entities' years."""
+    years = set()
+    for time in times:
+        match = re.match(r"(\d{4})", str(time.get("value") or ""))
+        if match:
+            years.add(int(match.group(1)))
+    for ent in doc.ents:
+        if ent.label_ == "DATE":
+            years |= {int(y) for y in YEAR.findall(ent.text)}
+    return frozenset(years)
+
+
+# --- grouping ---------------------------------------------------------------------
+
+
+def _tfidf(texts: list[str], tokens: bool) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True, token_pattern=r"\S+" if tokens else r"(?u)\b\w[\w.]*\b", lowercase=False)
+    if not any(t.strip() for t in texts):
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((len(texts), 1))
+    return vectorizer.fit_transform(texts)
+
+
+@dataclass(slots=True)
+class Representations:
+    terms: Any  # sparse, unit rows
+    names: Any
+    vectors: np.ndarray
+    years: list[frozenset[int]]
+
+
+def represent(features: list[IncidentFeatures]) -> Representations:
+    return Representations(
+        _tfidf([f.terms for f in features], tokens=False),
+        _tfidf([" ".join(f.names) for f in features], tokens=True),
+        np.stack([f.vector for f in features]).astype(np.float32) if features else np.zeros((0, 1), np.float32),
+        [f.years for f in features],
+    )
+
+
+def candidate_pairs(reps: Representations, w: IncidentWeights) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)`` with ``i < j``, unique, sorted: nearest neighbours of the weighted
+    concatenation, and pairs that share a rare name."""
+    from scipy.sparse import hstack
+
+    from storyline.claims import neighbour_pairs
+
+    n = reps.terms.shape[0]
+    pairs: set[tuple[int, int]] = set()
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = hstack([reps.terms * np.sqrt(w.terms), reps.names * np.sqrt(w.names)]).tocsr()
+    dense_part = reps.vectors * np.sqrt(w.embedding)
+    # The neighbour search wants dense unit rows: reduce the sparse part to a few hundred
+    # dimensions (a fixed-seed random projection keeps cosines close) and append the vectors.
+    projected = _project(joined, dimensions=256)
+    combined = np.hstack([projected, dense_part]).astype(np.float32)
+    norms = np.linalg.norm(combined, axis=1, keepdims=True)
+    combined /= np.maximum(norms, 1e-12)
+    i, j, _ = neighbour_pairs(combined, -1.0, w.neighbours)
+    pairs.update((a, b) for a, b in zip(i.tolist(), j.tolist()) if a != b)  # the search marks self-pairs -1
+    pairs.update(_shared_name_pairs(reps.names, w.max_posting))
+    ordered = sorted(pairs)
+    return np.array([p[0] for p in ordered], np.int64), np.array([p[1] for p in ordered], np.int64)
+
+
+def _project(matrix: Any, dimensions: int) -> np.ndarray:
+    if matrix.shape[1] <= dimensions:
+        return matrix.toarray().astype(np.float32)
+    rng = np.random.default_rng(0)
+    basis = rng.standard_normal((matrix.shape[1], dimensions)).astype(np.float32) / np.sqrt(dimensions)
+    return np.asarray(matrix @ basis, dtype=np.float32)
+
+
+def _shared_name_pairs(names: Any, max_posting: int) -> Iterator[tuple[int, int]]:
+    columns = names.tocsc()
+    for c in range(columns.shape[1]):
+        rows = columns.indices[columns.indptr[c] : columns.indptr[c + 1]]
+        if 1 < len(rows) <= max_posting:
+            rows = np.sort(rows)
+            for x, a in enumerate(rows.tolist()):
+                for b in rows[x + 1 :].tolist():
+                    yield a, b
+
+
+def pair_scores(reps: Representations, i: np.ndarray, j: np.ndarray, w: IncidentWeights) -> np.ndarray:
+    """The topic-level score of candidate pairs: the blend of the three cosines."""
+    def rowdot(m: Any) -> np.ndarray:
+        return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() if len(i) else np.zeros(0)
+
+    embedding = np.einsum("ij,ij->i", reps.vectors[i], reps.vectors[j]) if len(i) else np.zeros(0)
+    return w.terms * rowdot(reps.terms) + w.names * rowdot(reps.names) + w.embedding * embedding
+
+
+def group_incidents(features: list[IncidentFeatures], w: IncidentWeights = IncidentWeights(),
+                    reps: Representations | None = None,
+                    pairs: tuple[np.ndarray, np.ndarray] | None = None) -> list[int]:
+    """A group number per article (its group's smallest index).
+    ``reps`` (``represent(features)``) and ``pairs`` (``candidate_pairs``) when the caller already
+    has them: tuning tries many thresholds on the same candidates."""
+    from storyline.claims import average_linkage
+
+    if not features:
+        return []
+    reps = reps if reps is not None else represent(features)
+    i, j = pairs if pairs is not None else candidate_pairs(reps, w)
+    scores = pair_scores(reps, i, j, w)
+    topics = average_linkage(len(features), zip(i.tolist(), j.tolist(), scores.tolist()), w.topic_threshold, floor=0.0)
+    blocks: dict[int, list[int]] = defaultdict(list)
+    for index, topic in enumerate(topics):
+        blocks[topic].append(index)
+    groups = list(range(len(features)))
+    for members in blocks.values():
+        for local, group in zip(members, split_topic([features[m] for m in members], w)):
+            groups[local] = members[group]
+    return groups
+
+
+def split_topic(features: list[IncidentFeatures], w: IncidentWeights) -> list[int]:
+    """The incidents of one topic block: a group number (smallest local index) per article.
+    Dense within the block: a block is one topic's articles (capping it, as ``blocks.cut_to_fit``
+    does for the stories stage, bounds the cost)."""
+    from storyline.claims import average_linkage
+
+    n = len(features)
+    if n < 3:
+        return [0] * n
+    scores = local_scores(features, w)
+    i, j = np.triu_indices(n, 1)
+    groups = average_linkage(n, zip(i.tolist(), j.tolist(), scores[i, j].tolist()), w.threshold, floor=0.0)
+    return attach_fragments(groups, scores, w)
+
+
+def local_scores(features: list[IncidentFeatures], w: IncidentWeights) -> np.ndarray:
+    """Pair scores inside a block, with the block's own document frequencies."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [f.terms + " " + " ".join(f.names) for f in features]
+    try:
+        matrix = TfidfVectorizer(sublinear_tf=True, token_pattern=r"\S+", lowercase=False, min_df=2).fit_transform(texts)
+        lexical = (matrix @ matrix.T).toarray()
+    except ValueError:  # no word recurs in the block
+        lexical = np.zeros((len(features), len(features)))
+    vectors = np.stack([f.vector for f in features])
+    scores = (1 - w.local_embedding) * lexical + w.local_embedding * (vectors @ vectors.T)
+    years = [f.years for f in features]
+    conflict = np.array([[bool(a and b and not a & b) for b in years] for a in years], dtype=np.float64)
+    return scores - w.year_penalty * conflict
+
+
+def attach_fragments(groups: list[int], scores: np.ndarray, w: IncidentWeights) -> list[int]:
+    """Groups smaller than ``w.fragment`` join the larger group they are closest to on average
+    (when at least ``w.attach``): one outlet's odd angle on an incident is still that incident."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        members[group].append(index)
+    large = sorted(g for g, m in members.items() if len(m) >= w.fragment)
+    if not large:
+        return groups
+    result = list(groups)
+    for group, items in sorted(members.items()):
+        if len(items) >= w.fragment:
+            continue
+        closeness = [(float(scores[np.ix_(items, members[g])].mean()), -g) for g in large]
+        best, negative = max(closeness)
+        if best >= w.attach:
+            for item in items:
+                result[item] = -negative
+    return result
+
+
+def pairs_by_article(i: np.ndarray, j: np.ndarray) -> dict[int, list[int]]:
+    """Each article's candidate partners (for inspection)."""
+    partners: dict[int, list[int]] = defaultdict(list)
+    for a, b in zip(i.tolist(), j.tolist()):
+        partners[a].append(b)
+        partners[b].append(a)
+    return partners
