@@ -20,7 +20,7 @@ VERBS_AND_EVENT_NOUNS = TriggerModel({"pos=VERB": 4.0, "suffix=NOUN|ion": 4.0, "
 
 @pytest.fixture(scope="module")
 def nlp():
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     return load_nlp()
 

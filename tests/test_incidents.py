@@ -69,7 +69,7 @@ def test_incidents_empty_and_single() -> None:
 
 
 def test_incidents_features_from_parse() -> None:
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     doc = load_nlp()("Rescuers in Kessel Valley searched for survivors after Mira Holt said the quake struck "
                      "on March 3, 2019. Holt thanked the Orvia Red Cross.")

@@ -144,8 +144,8 @@ def find_happenings(doc: Any, model: TriggerModel, times: Iterable[dict[str, Any
 
 def own_dates(doc: Any, times: Iterable[dict[str, Any]]) -> dict[int, tuple[str | None, str | None]]:
     """Token index of a trigger -> the date of the time expression that modifies it."""
-    from storyline.events import is_dated, trigger_of
-    from storyline.times import calendar_date
+    from storyline.article.events import is_dated, trigger_of
+    from storyline.article.time_values import calendar_date
 
     dates: dict[int, tuple[str | None, str | None]] = {}
     for time in times:
@@ -182,7 +182,7 @@ def place_of(token: Any) -> list[Any]:
 
 def summary_of(trigger: Any) -> str:
     """Who did what (to whom), where: whole name phrases from the parse, in text order."""
-    from storyline.events import subject_of
+    from storyline.article.events import subject_of
 
     words: list[Any] = []
     if trigger.pos_ == "VERB":
@@ -212,7 +212,7 @@ def summary_of(trigger: Any) -> str:
 def participants(trigger: Any, doc: Any) -> list[dict[str, Any]]:
     """Named entities whose root lies in the trigger's clause (its verb's subtree, minus
     clauses of their own), as character spans."""
-    from storyline.events import clause_verb, subject_of
+    from storyline.article.events import clause_verb, subject_of
 
     verb = trigger if trigger.pos_ == "VERB" else clause_verb(trigger) or trigger
     inside = {t.i for t in verb.subtree}

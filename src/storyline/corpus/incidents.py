@@ -179,7 +179,7 @@ def candidate_pairs(reps: Representations, w: IncidentWeights) -> tuple[np.ndarr
     concatenation, and pairs that share a rare name."""
     from scipy.sparse import hstack
 
-    from storyline.claims import neighbour_pairs
+    from storyline.corpus.claim_search import neighbour_pairs
 
     n = reps.terms.shape[0]
     pairs: set[tuple[int, int]] = set()
@@ -234,7 +234,7 @@ def group_incidents(features: list[IncidentFeatures], w: IncidentWeights = Incid
     """A group number per article (its group's smallest index).
     ``reps`` (``represent(features)``) and ``pairs`` (``candidate_pairs``) when the caller already
     has them: tuning tries many thresholds on the same candidates."""
-    from storyline.claims import average_linkage
+    from storyline.corpus.claim_linkage import average_linkage
 
     if not features:
         return []
@@ -256,7 +256,7 @@ def split_topic(features: list[IncidentFeatures], w: IncidentWeights) -> list[in
     """The incidents of one topic block: a group number (smallest local index) per article.
     Dense within the block: a block is one topic's articles (capping it, as ``blocks.cut_to_fit``
     does for the stories stage, bounds the cost)."""
-    from storyline.claims import average_linkage
+    from storyline.corpus.claim_linkage import average_linkage
 
     n = len(features)
     if n < 3:

@@ -205,11 +205,13 @@ def parse_all(gold: Gold, folder: Path = DEFAULT_DIR, progress: Callable[[str], 
 def _run_stages(names: list[str], folder: Path, gold: Gold, progress: Callable[[str], None] | None) -> Iterable[Parsed]:
     from spacy.tokens import DocBin
 
-    from storyline.embed import Embedder
-    from storyline.inputs import load_manifest, read_sources
-    from storyline.pipeline import Options, Pipeline
-    from storyline.records import Article
-    from storyline.stories import lead_text
+    from storyline.article.embed import Embedder
+    from storyline.inputs.manifest import load_manifest
+    from storyline.inputs.sources import read_sources
+    from storyline.core.options import Options
+    from storyline.core.pipeline import Pipeline
+    from storyline.core.records import Article
+    from storyline.corpus.stories import lead_text
 
     manifest = load_manifest(folder / "manifest.jsonl")
     pipeline = Pipeline(STAGES, Options(batch_size=16))
@@ -339,7 +341,7 @@ def gold_chains(gold: Gold) -> EventRun:
 
 
 def as_articles(parsed: dict[str, Parsed], names: list[str]) -> list[Any]:
-    from storyline.records import Article
+    from storyline.core.records import Article
 
     articles = []
     for name in names:
@@ -363,9 +365,9 @@ def story_labels_of(stories: list[dict[str, Any]], names: list[str]) -> dict[str
 
 def storyline_stories(parsed: dict[str, Parsed], names: list[str]) -> dict[str, Any]:
     """The ``stories`` corpus stage as it ships, over these articles (lead vectors from the cache)."""
-    from storyline.embed import MemoryCache, cache_key
-    from storyline.pipeline import Options
-    from storyline.stories import Stories, lead_text
+    from storyline.article.embed import MemoryCache, cache_key
+    from storyline.core.options import Options
+    from storyline.corpus.stories import Stories, lead_text
 
     articles = as_articles(parsed, names)
     cache = MemoryCache()
@@ -414,8 +416,8 @@ def tune(candidates: Sequence[Any], score: Callable[[Any], float]) -> tuple[Any,
 
 def storyline_events(parsed: dict[str, Parsed], names: list[str]) -> EventRun:
     """The ``events`` findings (trigger spans) chained as the ``timeline`` stage merges them."""
-    from storyline.events import merge_timeline
-    from storyline.records import Corpus
+    from storyline.corpus.timeline import merge_timeline
+    from storyline.core.records import Corpus
 
     articles = as_articles(parsed, names)
     corpus = Corpus(articles=[a for a in articles if a.body])
@@ -489,10 +491,11 @@ def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], 
 def analysed(raws: Iterable[Any]) -> list[tuple[Any, Any]]:
     """Articles through the per-article stages, each with its incident features (small sets: no cache)."""
     from storyline.corpus.incidents import features_from_doc
-    from storyline.embed import Embedder
-    from storyline.pipeline import Options, Pipeline
-    from storyline.records import Article
-    from storyline.stories import lead_text
+    from storyline.article.embed import Embedder
+    from storyline.core.options import Options
+    from storyline.core.pipeline import Pipeline
+    from storyline.core.records import Article
+    from storyline.corpus.stories import lead_text
 
     embedder = Embedder()
     found = []
@@ -516,8 +519,9 @@ TEAM_FLOOR = 0.95
 def team_sets() -> dict[str, Any]:
     """The team's labelled story set (``eval/claims/articles.jsonl``) by its own halves, and the
     seeds: each as ``(article features, gold story by id)`` (the seeds' gold: one story)."""
-    from storyline.inputs import load_manifest, read_sources
-    from storyline.records import InputMeta, RawDoc
+    from storyline.inputs.manifest import load_manifest
+    from storyline.inputs.sources import read_sources
+    from storyline.core.records import InputMeta, RawDoc
 
     sets: dict[str, Any] = {}
     path = REPO / "eval" / "claims" / "articles.jsonl"
@@ -551,7 +555,7 @@ def team_score(data: tuple[list[Any], dict[str, str]], weights: Any) -> tuple[PR
 def incident_row(gold: Gold, parsed: dict[str, Parsed]) -> tuple[Row, dict[str, dict[str, Any]]]:
     """The incident prototype (``storyline.corpus.incidents``), tuned on the tuning half."""
     from storyline.corpus.incidents import IncidentWeights, candidate_pairs, group_incidents, represent, tuning_grid
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     nlp = load_nlp()
     parts = halves(gold)
@@ -601,7 +605,7 @@ def incident_features(parsed: dict[str, Parsed], names: list[str], nlp: Any) -> 
 
 def evaluate_events(gold: Gold, parsed: dict[str, Parsed], baseline_stories: dict[str, dict[str, Any]],
                     incident_stories: dict[str, dict[str, Any]]) -> list[Row]:
-    from storyline.parse import load_nlp
+    from storyline.article.parse import load_nlp
 
     nlp = load_nlp()
     parts = halves(gold)
@@ -722,7 +726,7 @@ def happening_row(gold: Gold, parsed: dict[str, Parsed], nlp: Any, stories: dict
 
 
 def lemma_vectors(lemmas: Iterable[str]) -> dict[str, np.ndarray]:
-    from storyline.embed import Embedder
+    from storyline.article.embed import Embedder
 
     names = sorted(lemmas)
     vectors = Embedder().embed(names) if names else np.zeros((0, 384), np.float32)
@@ -803,7 +807,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render(gold, story_rows, event_rows)
     print(text)
     if args.write_docs:
-        from storyline.benchdoc import write_section
+        from storyline.eval.benchdoc import write_section
 
         write_section(text)
     return 0
