@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test fuzz bench-report train-claims-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks clean
+.PHONY: setup demo test fuzz bench-report train-claims-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -71,6 +71,11 @@ bench-scale: setup
 
 bench-corpus-blocks: setup
 	$(BIN)/python bench/bench_corpus_blocks.py
+
+bench-corpus-local: setup
+	$(BIN)/python bench/bench_corpus_local.py demo
+	$(BIN)/python bench/bench_corpus_local.py seeds
+	$(BIN)/python bench/bench_corpus_local.py polnear --articles 1000
 
 clean:
 	rm -rf $(VENV) out

@@ -81,7 +81,7 @@ def half_of(parts: Path) -> Path:
 
 def in_one_process(parts: Path) -> dict:
     from storyline.core.options import Options
-    from storyline.core.pipeline import corpus_pipeline
+    from storyline.corpus.local import run_corpus_stages
     from storyline.store.sqlite import Store
 
     db = parts.parent / f"{parts.name}.db"
@@ -92,9 +92,7 @@ def in_one_process(parts: Path) -> dict:
         options.embedding_cache = store
         store.ingest_parts(parts)
         ingested = time.perf_counter()
-        corpus = store.corpus()
-        for corpus in corpus_pipeline(options).run([corpus]):
-            pass
+        corpus = run_corpus_stages(store.corpus(), options)  # what ingest-parts runs: the pass over one shard
     finished = time.perf_counter()
     db.unlink(missing_ok=True)
     return {"articles": len(corpus.articles), "statements": len(corpus.statements), "claims": len(corpus.claims),

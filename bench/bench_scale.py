@@ -215,7 +215,8 @@ def driver_costs(store_path: Path, sample: int = 1000) -> dict:
     from datasketch import MinHashLSH
 
     from storyline.store.sqlite import Store
-    from storyline.corpus.syndication import LSH_THRESHOLD, NUM_PERM, lean
+    from storyline.article.signature import NUM_PERM, lean
+    from storyline.corpus.syndication import LSH_THRESHOLD
 
     with Store(store_path) as store:
         start = time.perf_counter()

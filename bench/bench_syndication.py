@@ -27,7 +27,12 @@ def pairs(groups) -> set[frozenset[str]]:
 
 def score() -> dict:
     from storyline.core.records import Article
-    from storyline.corpus.syndication import find_syndicated
+    from storyline.core.options import Options
+    from storyline.core.records import Corpus
+    from storyline.corpus.local import run_corpus_stages
+
+    def find_syndicated(articles):  # the stage alone, as a normal run runs it
+        return run_corpus_stages(Corpus(articles=articles), Options(), stages=["syndication"]).syndicated
 
     rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
     articles = [

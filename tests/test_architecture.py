@@ -159,10 +159,21 @@ def test_architecture_no_private_name_crosses_modules():
     assert crossing == [], "\n".join(crossing)
 
 
-def test_architecture_stage_modules_exist_and_register_their_stage():
+def test_architecture_stage_modules_exist_and_hold_their_stage():
     from storyline.core.pipeline import CORPUS_STAGES, PER_ARTICLE_STAGES, STAGE_MODULES
 
     assert set(STAGE_MODULES) == set(PER_ARTICLE_STAGES) | set(CORPUS_STAGES)
-    for stage, module in STAGE_MODULES.items():
-        source = MODULES[f"storyline.{module}"].read_text(encoding="utf-8")
-        assert f'@register_stage("{stage}")' in source, (stage, module)
+    for stage in PER_ARTICLE_STAGES:
+        source = MODULES[f"storyline.{STAGE_MODULES[stage]}"].read_text(encoding="utf-8")
+        assert f'@register_stage("{stage}")' in source, stage
+    for stage in CORPUS_STAGES:
+        tree = ast.parse(MODULES[f"storyline.{STAGE_MODULES[stage]}"].read_text(encoding="utf-8"))
+        functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert f"blocked_{stage}" in functions, stage
+
+
+def test_architecture_one_implementation_per_corpus_stage():
+    # No registered in-process twin beside ``blocked_<stage>``: corpus stages are not pipeline stages.
+    for module, path in MODULES.items():
+        if module.startswith("storyline.corpus."):
+            assert "@register_stage(" not in path.read_text(encoding="utf-8"), module

@@ -11,7 +11,7 @@ from storyline.corpus import claim_linkage, claim_search, claims
 from storyline.corpus.claim_labels import date_key, seen_on
 from storyline.corpus.claim_linkage import average_linkage, negated
 from storyline.corpus.claim_search import neighbour_pairs
-from storyline.corpus.claims import Claims
+from storyline.corpus.local import run_corpus_stages
 from storyline.article.embed import MemoryCache
 from storyline.core.options import Options
 from storyline.core.pipeline import LocalExecutor
@@ -109,11 +109,13 @@ def build_corpus(order_seed: int | None = None) -> Corpus:
 
 @pytest.fixture(scope="module")
 def stage():
-    return Claims(Options(embedding_cache=MemoryCache()))
+    """The options the claims stage runs with (one vector cache for the module's tests)."""
+    return Options(embedding_cache=MemoryCache())
 
 
-def run(stage, corpus):
-    return next(iter(stage.run([corpus])))
+def run(options, corpus):
+    """The claims stage alone (the corpus' statements as the entities stage would give them), as a normal run runs it."""
+    return run_corpus_stages(corpus, options, stages=["claims"])
 
 
 def test_claims_stage_groups_the_summit_claim_and_keeps_others_apart(stage):
@@ -158,7 +160,8 @@ def test_claims_stage_handles_tiny_and_empty_corpora(stage):
     assert corpus.claims == []
     single = build_corpus()
     single.statements = single.statements[:1]
-    assert run(stage, single).claims == [] and single.statements[0]["claim"] is None
+    alone = run(stage, single)
+    assert alone.claims == [] and alone.statements[0]["claim"] is None
 
 
 def test_claims_seeds_summit_claim_spans_the_years_and_stays_on_topic(stage):
@@ -334,7 +337,7 @@ def assert_same_claims(lists, dossier):
     assert claims_of_statements(lists["statements"]) == claims_of_statements(dossier["statements"])
 
 
-def test_claims_blocked_equals_in_process_on_the_fixture_corpus(blocked_corpus):
+def test_claims_blocked_equals_the_normal_run_on_the_fixture_corpus(blocked_corpus):
     parts, dossier = blocked_corpus
     summary, lists = blocked_lists(parts, dossier)
     assert_same_claims(lists, dossier)
@@ -346,7 +349,7 @@ def test_claims_blocked_equals_in_process_on_the_fixture_corpus(blocked_corpus):
     assert {s["article"] in copies for s in carried} == {True, False}
 
 
-def test_claims_blocked_on_two_workers_equals_in_process(blocked_corpus):
+def test_claims_blocked_on_two_workers_equals_the_normal_run(blocked_corpus):
     parts, dossier = blocked_corpus
     executor = LocalExecutor(2)
     with executor.held():
@@ -372,7 +375,7 @@ def test_claims_blocked_carries_claims_to_copies_in_other_shards(tmp_path):
     assert len(list(parts.glob("shard=*"))) == len(lines)
 
 
-def test_claims_blocked_seeds_summit_claim_equals_in_process(seed_parts):
+def test_claims_blocked_seeds_summit_claim_equals_the_normal_run(seed_parts):
     parts, dossier = seed_parts
     _, lists = blocked_lists(parts, dossier)
     assert_same_claims(lists, dossier)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from storyline.corpus.entities import Entities, blocked_entities, resolve_corpus
+from storyline.corpus.entities import blocked_entities
+from storyline.corpus.local import run_corpus_stages
 from storyline.core.options import Options
 from storyline.core.pipeline import LocalExecutor
 from storyline.core.records import Article, Corpus
@@ -39,8 +40,12 @@ def _articles(nlp) -> list[Article]:
 def corpus():
     from storyline.article.parse import load_nlp
 
-    [done] = list(Entities(Options()).run([Corpus(articles=_articles(load_nlp()))]))
-    return done
+    return resolved(Corpus(articles=_articles(load_nlp())))
+
+
+def resolved(corpus: Corpus) -> Corpus:
+    """The entities stage alone, as a normal run runs it (the block pass over one shard)."""
+    return run_corpus_stages(corpus, Options(), stages=["entities"])
 
 
 def _entity(corpus: Corpus, surname: str) -> list[dict]:
@@ -102,10 +107,8 @@ def test_entities_ids_do_not_depend_on_input_order():
     from storyline.article.parse import load_nlp
 
     articles = _articles(load_nlp())
-    forward = Corpus(articles=list(articles))
-    backward = Corpus(articles=list(reversed(articles)))
-    resolve_corpus(forward)
-    resolve_corpus(backward)
+    forward = resolved(Corpus(articles=list(articles)))
+    backward = resolved(Corpus(articles=list(reversed(articles))))
     assert forward.entities == backward.entities
     assert forward.statements == backward.statements
 
@@ -124,8 +127,7 @@ def test_entities_seed_officials_are_one_entity_each(seeds_dir):
         article = Article(source=path.name, input_hash=str(number), content_hash=str(number), body=body, id=f"a{number}")
         article.doc = nlp(body)
         articles.append(article)
-    corpus = Corpus(articles=list(Statements(Options()).run(articles)))
-    resolve_corpus(corpus)
+    corpus = resolved(Corpus(articles=list(Statements(Options()).run(articles))))
     for surname in ("Lavrov", "Peskov", "Ushakov"):
         assert len(_entity(corpus, surname)) == 1, surname
     # Every quotation of four words or more is inside a statement with a resolved speaker...
@@ -158,7 +160,7 @@ def _expected_lists(dossier: dict) -> tuple[list[dict], list[dict]]:
     return dossier["entities"], [dict(s, claim=None, claims=[]) for s in dossier["statements"]]
 
 
-def test_entities_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts):
+def test_entities_blocked_equals_the_normal_run_on_the_fixture_corpus(fixture_parts):
     from blocked_support import block_run
 
     parts, dossier = fixture_parts
@@ -171,7 +173,7 @@ def test_entities_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts)
     assert sorted(p.name for p in run.work.iterdir()) == ["entities.jsonl", "statements"]  # no scratch left
 
 
-def test_entities_blocked_equals_in_process_with_two_workers(fixture_parts):
+def test_entities_blocked_equals_the_normal_run_with_two_workers(fixture_parts):
     from blocked_support import block_run
 
     from storyline.corpus.blocks import held
@@ -184,7 +186,7 @@ def test_entities_blocked_equals_in_process_with_two_workers(fixture_parts):
     assert _blocked_lists(run) == _expected_lists(dossier)
 
 
-def test_entities_blocked_equals_in_process_on_seeds(seed_parts):
+def test_entities_blocked_equals_the_normal_run_on_seeds(seed_parts):
     from blocked_support import block_run
 
     parts, dossier = seed_parts
@@ -256,9 +258,8 @@ def test_entities_blocked_bare_first_name_joins_across_blocks(tmp_path):
     summary = blocked_entities(run)
     entities, statements = _blocked_lists(run)
 
-    corpus = Corpus(articles=articles)
-    resolve_corpus(corpus)
-    assert (entities, statements) == (corpus.entities, corpus.statements)
+    corpus = resolved(Corpus(articles=articles))  # one shard, the default buckets
+    assert (entities, statements) == (corpus.entities, [dict(s, claim=None, claims=[]) for s in corpus.statements])
     assert summary["first_name_joins"] == 2 and summary["order_risks"] == 0
     speakers = [s["speaker_name"] for s in statements]
     assert speakers == ["Zoe Adams", "Anna Petrova", "Madonna", "Zoe Adams"]
@@ -269,8 +270,9 @@ def test_entities_blocked_bare_first_name_joins_across_blocks(tmp_path):
 
 
 def test_entities_blocked_counts_the_first_name_joins_it_cannot_order(tmp_path):
-    """In-process, bare ``Anna`` (before ``smith``) joins Anna Smith first, and her extra articles then win
-    the bare ``Smith`` over Bob Smith; blocks choose ``Smith`` without them. The summary owns up to it."""
+    """Over the whole corpus at once, bare ``Anna`` (before ``smith``) would join Anna Smith first, and her
+    extra articles then win the bare ``Smith`` over Bob Smith; blocks choose ``Smith`` without them. The
+    summary owns up to it, and a normal run (one shard) gives the same answer as the blocked pass."""
     from blocked_support import block_run
 
     articles = [
@@ -288,6 +290,5 @@ def test_entities_blocked_counts_the_first_name_joins_it_cannot_order(tmp_path):
     _, statements = _blocked_lists(run)
     assert summary["first_name_joins"] == 1 and summary["order_risks"] == 1
     assert [s["speaker_name"] for s in statements] == ["Anna Smith", "Anna Smith", "Bob Smith"]
-    corpus = Corpus(articles=articles)
-    resolve_corpus(corpus)
-    assert [s["speaker_name"] for s in corpus.statements] == ["Anna Smith", "Anna Smith", "Anna Smith"]
+    corpus = resolved(Corpus(articles=articles))
+    assert [s["speaker_name"] for s in corpus.statements] == ["Anna Smith", "Anna Smith", "Bob Smith"]

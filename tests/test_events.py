@@ -9,7 +9,8 @@ import jsonschema
 import pytest
 
 from storyline.article.events import Events, find_events
-from storyline.corpus.timeline import Timeline, dates_compatible, merge_timeline
+from storyline.corpus.local import run_corpus_stages
+from storyline.corpus.timeline import dates_compatible
 from storyline.core.options import Options
 from storyline.core.pipeline import Pipeline
 from storyline.core.records import Article, Corpus
@@ -35,6 +36,11 @@ def article(ident: str, name: str, published: str | None) -> Article:
     return record
 
 
+def timeline(corpus: Corpus) -> Corpus:
+    """The timeline stage alone (entities as given), as a normal run runs it."""
+    return run_corpus_stages(corpus, Options(), stages=["timeline"])
+
+
 def analysed(articles: list[Article]) -> list[Article]:
     return list(Pipeline(["parse", "statements", "times", "events", "release"], Options()).run(articles))
 
@@ -46,9 +52,7 @@ def corpus() -> Corpus:
         {"id": "e1", "name": "Mira Kessel", "kind": "person", "aliases": ["Kessel"], "roles": []},
         {"id": "e2", "name": "Jonas Reuter", "kind": "person", "aliases": ["Reuter"], "roles": []},
     ]
-    result = Corpus(articles=articles, entities=entities)
-    merge_timeline(result)
-    return result
+    return timeline(Corpus(articles=articles, entities=entities))
 
 
 def events_on(corpus: Corpus, date: str) -> list[dict]:
@@ -96,8 +100,7 @@ def test_events_match_the_dossier_schema(corpus):
 
 
 def test_events_ids_do_not_depend_on_input_order(corpus):
-    reverse = Corpus(articles=list(reversed(corpus.articles)), entities=corpus.entities)
-    merge_timeline(reverse)
+    reverse = timeline(Corpus(articles=list(reversed(corpus.articles)), entities=corpus.entities))
     assert reverse.events == corpus.events
     assert [e["id"] for e in corpus.events] == [f"v{n}" for n in range(1, len(corpus.events) + 1)]
 
@@ -109,8 +112,7 @@ def test_events_timeline_is_chronological(corpus):
 
 
 def test_events_no_entities_without_entity_stage(corpus):
-    bare = Corpus(articles=corpus.articles)
-    merge_timeline(bare)
+    bare = timeline(Corpus(articles=corpus.articles))
     assert bare.events and all(e["entities"] == [] for e in bare.events)
 
 
@@ -142,7 +144,7 @@ def test_events_stages_run_through_the_registry():
     record = article("a1", "article_a.txt", "2025-03-13")
     (out,) = list(Pipeline(["parse", "times", "events"], Options()).run([record]))
     assert out.findings["events"]
-    (corpus,) = list(Timeline(Options()).run([Corpus(articles=[out])]))
+    corpus = timeline(Corpus(articles=[out]))
     assert corpus.events and corpus.times
     assert Events.name == "events" and Times.name == "times"
 
@@ -164,9 +166,7 @@ def seed_corpus() -> Corpus:
         record = Article(path.name, str(number), str(number), body, published=published.get(path.name[:3]))
         record.id = f"a{number}"
         records.append(record)
-    result = Corpus(articles=analysed(records))
-    merge_timeline(result)
-    return result
+    return timeline(Corpus(articles=analysed(records)))
 
 
 def seed(corpus: Corpus, prefix: str) -> Article:
@@ -229,7 +229,7 @@ def blocked_lists(parts, dossier, buckets=3):
 
 
 @pytest.mark.parametrize("buckets", [1, 3, 7])
-def test_events_blocked_timeline_equals_in_process_on_the_fixture_corpus(blocked_corpus, buckets):
+def test_events_blocked_timeline_equals_the_normal_run_on_the_fixture_corpus(blocked_corpus, buckets):
     parts, dossier = blocked_corpus
     summary, times, events = blocked_lists(parts, dossier, buckets)
     assert times == dossier["times"]
@@ -238,7 +238,7 @@ def test_events_blocked_timeline_equals_in_process_on_the_fixture_corpus(blocked
     assert any(len(e["mentions"]) > 1 for e in events) and any(e["entities"] for e in events)
 
 
-def test_events_blocked_timeline_equals_in_process_on_the_seeds(seed_parts):
+def test_events_blocked_timeline_equals_the_normal_run_on_the_seeds(seed_parts):
     parts, dossier = seed_parts
     _, times, events = blocked_lists(parts, dossier)
     assert (times, events) == (dossier["times"], dossier["events"])

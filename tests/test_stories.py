@@ -9,7 +9,7 @@ from scipy.sparse import vstack
 from storyline.article.embed import MemoryCache
 from storyline.core.options import Options
 from storyline.core.records import Article, Corpus
-from storyline.corpus.stories import Stories
+from storyline.corpus.local import run_corpus_stages
 
 # Fictional articles: a dam story and a port-strike story that share a
 # minister (Ruth Becker), and one lone article on a chess tournament.
@@ -31,11 +31,17 @@ def articles(reverse: bool = False) -> list[Article]:
 
 @pytest.fixture(scope="module")
 def stage():
-    return Stories(Options(embedding_cache=MemoryCache()))
+    """The options the stories stage runs with (one vector cache for the module's tests)."""
+    return Options(embedding_cache=MemoryCache())
+
+
+def find_stories(options, articles):
+    """The stories stage alone, as a normal run runs it (one shard)."""
+    return run_corpus_stages(Corpus(articles=articles), options, stages=["stories"]).stories
 
 
 def test_stories_split_topics_despite_a_shared_person(stage):
-    stories = stage.find_stories(articles())
+    stories = find_stories(stage, articles())
     groups = sorted(sorted(s["articles"]) for s in stories)
     assert groups == [["c1"], ["d1", "d2", "d3"], ["p1", "p2", "p3"]]
     dam = next(s for s in stories if "d1" in s["articles"])
@@ -43,25 +49,24 @@ def test_stories_split_topics_despite_a_shared_person(stage):
 
 
 def test_stories_same_ids_in_any_order_and_through_the_stage(stage):
-    forward = stage.find_stories(articles())
-    backward = stage.find_stories(articles(reverse=True))
+    forward = find_stories(stage, articles())
+    backward = find_stories(stage, articles(reverse=True))
     assert forward == backward
-    corpus = next(iter(stage.run([Corpus(articles=articles())])))
-    assert corpus.stories == forward
+    assert find_stories(stage, list(articles())) == forward
     assert len({s["id"] for s in forward}) == len(forward)
 
 
 def test_stories_id_changes_only_for_the_story_that_changes(stage):
-    before = {tuple(s["articles"]): s["id"] for s in stage.find_stories(articles())}
+    before = {tuple(s["articles"]): s["id"] for s in find_stories(stage, articles())}
     more = articles() + [Article(source="d4", input_hash="d4", content_hash="hash-d4", id="d4", title="Tessel dam reservoir refilled",
                                  body="The Tessel dam reservoir was refilled after repairs to the cracked concrete of the dam were finished.")]
-    after = {tuple(s["articles"]): s["id"] for s in stage.find_stories(more)}
+    after = {tuple(s["articles"]): s["id"] for s in find_stories(stage, more)}
     assert after[("p1", "p2", "p3")] == before[("p1", "p2", "p3")]
     assert ("d1", "d2", "d3", "d4") in after and after[("d1", "d2", "d3", "d4")] != before[("d1", "d2", "d3")]
 
 
 def test_stories_empty_corpus_has_no_stories(stage):
-    assert stage.find_stories([]) == []
+    assert find_stories(stage, []) == []
 
 
 # -- TF-IDF in pieces, and blocked runs over parts (``blocked_stories``) ---------------------
@@ -107,7 +112,7 @@ def _blocked_stories(run, weights=None) -> tuple[dict, list[dict]]:
     return summary, list(read_rows(run.path(OUTPUTS["stories"])))
 
 
-def test_stories_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts):
+def test_stories_blocked_equals_the_normal_run_on_the_fixture_corpus(fixture_parts):
     from blocked_support import block_run
 
     parts, dossier = fixture_parts
@@ -119,7 +124,7 @@ def test_stories_blocked_equals_in_process_on_the_fixture_corpus(fixture_parts):
     assert sorted(p.name for p in run.work.iterdir()) == ["stories.jsonl"]  # no scratch left
 
 
-def test_stories_blocked_equals_in_process_with_two_workers(fixture_parts):
+def test_stories_blocked_equals_the_normal_run_with_two_workers(fixture_parts):
     from blocked_support import block_run
 
     from storyline.corpus.blocks import held
@@ -132,9 +137,13 @@ def test_stories_blocked_equals_in_process_with_two_workers(fixture_parts):
     assert stories == dossier["stories"]
 
 
-def test_stories_blocked_equals_in_process_over_several_components(fixture_parts):
+def test_stories_blocked_equals_the_normal_run_over_several_components(fixture_parts, tmp_path):
     """A wider radius cuts the pair graph into components, grouped by separate tasks."""
     from blocked_support import block_run
+
+    from storyline.core.pipeline import LocalExecutor
+    from storyline.corpus.blocks import BlockRun
+    from storyline.corpus.local import write_one_shard
 
     from storyline.store.parts import read_embeddings, read_shard
     from storyline.core.records import Article as Stored
@@ -144,14 +153,17 @@ def test_stories_blocked_equals_in_process_over_several_components(fixture_parts
     run = block_run(parts, buckets=4)
     weights = StoryWeights(radius=0.45)
     summary, stories = _blocked_stories(run, weights)
-    # The in-process stage on the same articles and vectors.
+    # The same articles and vectors as one shard (a normal run's store), the same weights.
     cache, everything = MemoryCache(), []
     for shard in run.shards:
         cache.put_many(read_embeddings(shard.folder))
         everything += [a for a in read_shard(shard.folder) if isinstance(a, Stored)]
     for number, article in enumerate(everything, 1):
         article.id = f"a{number}"
-    expected = Stories(Options(embedding_cache=cache), weights).find_stories(everything)
+    write_one_shard(tmp_path / "one", everything, Options(embedding_cache=cache))
+    whole = BlockRun(tmp_path / "one", LocalExecutor(1), Options())
+    whole.fresh()
+    _, expected = _blocked_stories(whole, weights)
     assert summary["buckets"] > 1 and len(stories) > 2
     assert stories == expected
 

@@ -9,10 +9,10 @@ import pytest
 
 from conftest import FIXTURES, validate_dossier
 from storyline.analyze import analyze
-from storyline.corpus.claims import carry_copies
 from storyline.core.options import Options
-from storyline.core.records import Article
-from storyline.corpus.syndication import copy_of, find_syndicated
+from storyline.core.records import Article, Corpus
+from storyline.corpus.local import run_corpus_stages
+from storyline.corpus.syndication import copy_of
 
 WIRE = FIXTURES / "syndication" / "wire_copies.jsonl"
 
@@ -29,6 +29,11 @@ def fixture_articles():
         )
         for n, r in enumerate(fixture_records(), start=1)
     ]
+
+
+def find_syndicated(articles):
+    """The syndication stage alone over ``articles``, as a normal run runs it (one shard)."""
+    return run_corpus_stages(Corpus(articles=articles), Options(), stages=["syndication"]).syndicated
 
 
 def same_group_pairs(groups):
@@ -73,26 +78,6 @@ def test_syndication_short_or_unrelated_bodies_are_not_copies():
     ]
     assert find_syndicated(short) == []
     assert find_syndicated(fixture_articles()[6:]) == []  # independent report, follow-up sharing one paragraph, unrelated
-
-
-def test_syndication_claims_carry_copies_once_with_their_outlets():
-    articles = {a.id: a for a in fixture_articles()[:2]}  # a2 copies a1
-    statements = [
-        {"id": "s1", "article": "a1", "text": "The harbour will reopen by March", "claim": "c1", "claims": ["c1", "c2"]},
-        {"id": "s2", "article": "a2", "text": "The harbour will reopen by March", "claim": None, "claims": []},
-        {"id": "s3", "article": "a2", "text": "Something the original never said", "claim": None, "claims": []},
-    ]
-    claims = {
-        "c1": {"id": "c1", "statements": ["s1", "s9"], "articles": ["a1", "a9"], "outlets": ["Meridian Wire"]},
-        "c2": {"id": "c2", "statements": ["s1", "s8"], "articles": ["a1", "a8"], "outlets": ["Meridian Wire"]},
-    }
-    carry_copies(statements, {"a2": "a1"}, claims, articles)
-    assert [s["claim"] for s in statements] == ["c1", "c1", None]
-    assert [s["claims"] for s in statements] == [["c1", "c2"], ["c1", "c2"], []]  # a clause's claim too
-    assert claims["c1"]["statements"] == ["s1", "s9"]
-    assert claims["c1"]["articles"] == ["a1", "a2", "a9"]
-    assert claims["c2"]["articles"] == ["a1", "a2", "a8"]
-    assert claims["c1"]["outlets"] == ["Meridian Wire", "Northgate Herald"]
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +135,7 @@ def blocked_groups(run):
     return summary, list(read_rows(run.path(OUTPUTS["syndicated"])))
 
 
-def test_syndication_blocked_equals_in_process_on_the_fixture_corpus(blocked_corpus):
+def test_syndication_blocked_equals_the_normal_run_on_the_fixture_corpus(blocked_corpus):
     from blocked_support import block_run
 
     parts, dossier = blocked_corpus
@@ -164,7 +149,8 @@ def test_syndication_blocked_candidates_are_the_pairs_the_in_process_index_propo
 
     from blocked_support import block_run
     from storyline.store.parts import read_shard
-    from storyline.corpus.syndication import LSH_THRESHOLD, MIN_SHINGLES, NUM_PERM, band_candidates, lean, signature_of
+    from storyline.article.signature import NUM_PERM, lean, signature_of
+    from storyline.corpus.syndication import LSH_THRESHOLD, MIN_SHINGLES, band_candidates
 
     parts, _ = blocked_corpus
     run = block_run(parts)
@@ -197,7 +183,7 @@ def one_article_shards(parts):
     return articles
 
 
-def test_syndication_blocked_across_shards_on_two_workers_equals_in_process(tmp_path):
+def test_syndication_blocked_across_shards_on_two_workers_equals_the_normal_run(tmp_path):
     from storyline.corpus.blocks import BlockRun
     from storyline.core.pipeline import LocalExecutor
 

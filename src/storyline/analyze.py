@@ -3,7 +3,8 @@
 Follow an article from input to ``dossier.json``:
 ``inputs.read_sources`` (RawDoc) -> per-article stages (``extract``,
 ``parse``, finding stages) -> ``Store.add_article`` -> corpus stages over
-the whole store -> ``dossier.build_dossier`` -> ``report.write_report``.
+the whole store (``corpus.local.run_corpus_stages``) -> ``dossier.build_dossier``
+-> ``report.write_report``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from storyline.inputs.sources import expand, read_sources
 from storyline.core.executors import make_executor
 from storyline.inputs.fetch import fetcher_for
 from storyline.core.options import Options
-from storyline.core.pipeline import corpus_pipeline, per_article_pipeline
+from storyline.core.pipeline import per_article_pipeline
+from storyline.corpus.local import run_corpus_stages
 from storyline.core.records import Article, RawDoc, Skipped
 from storyline.present.report import write_report
 from storyline.store.sqlite import Store
@@ -152,10 +154,9 @@ def ingest_parts_into_store(
 
 
 def _finish(store: Store, out: Path, options: Options, result: RunResult) -> None:
-    """Corpus stages over the whole store, then dossier.json and report.html."""
-    corpus = store.corpus()
-    for corpus in corpus_pipeline(options).run([corpus]):
-        store.save_corpus(corpus)
+    """Corpus stages over the whole store (the block pass over its articles as one shard), then dossier.json
+    and report.html."""
+    store.save_corpus(run_corpus_stages(store.corpus(), options))
     result.dossier = build_dossier(store)
     result.dossier_path = out / "dossier.json"
     result.dossier_path.write_text(json.dumps(result.dossier, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -28,11 +28,12 @@ STAGES: dict[str, type] = {}
 # "embed" computes the sentence vectors the corpus stages claims and stories will ask for.
 PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "signature", "embed", "release"]
 
-# The corpus-level stages, in order: each takes shards of the corpus
-# (``records.Corpus``) and yields them with its lists filled.
+# The corpus-level stages, in order. Each is one function, ``blocked_<stage>(run)`` in its module,
+# over shards of articles (``storyline.corpus.blocks``); a normal run's store is one shard.
 CORPUS_STAGES: list[str] = ["entities", "timeline", "syndication", "claims", "stories"]
 
-# The module (under ``storyline.``) that registers each stage.
+# The module (under ``storyline.``) of each stage: it registers a per-article stage's class,
+# and holds a corpus stage's ``blocked_<stage>``.
 STAGE_MODULES = {
     "extract": "article.extract",
     "parse": "article.parse",
@@ -96,11 +97,6 @@ class Pipeline:
 def per_article_pipeline(options: Options) -> Pipeline:
     """From raw input to an article with its per-article findings."""
     return Pipeline(PER_ARTICLE_STAGES, options)
-
-
-def corpus_pipeline(options: Options) -> Pipeline:
-    """From all stored articles to entities, timeline, claims and stories."""
-    return Pipeline(CORPUS_STAGES, options)
 
 
 def batched(records: Iterable[Any], size: int) -> Iterator[list[Any]]:

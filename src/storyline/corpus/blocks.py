@@ -1,9 +1,10 @@
-"""Corpus stages in blocks, for cluster runs over a parts directory (``storyline.store.parts``).
+"""The block runner: every corpus stage runs as tasks over shards of articles.
 
-The in-process corpus stages (``analyze._finish``) read the whole store
-into one ``Corpus``. Here no process holds the corpus: each corpus stage is
-split into tasks the executor runs on its workers, and the driver keeps only
-what is small (counts per shard, keys to sort, integer pairs to join).
+This is the one implementation of the corpus stages. A cluster run's shards are a parts
+directory (``storyline.store.parts``); a normal run's store is written as one shard
+(``storyline.corpus.local``) and the same pass runs in this process. No process holds the
+corpus: each corpus stage is split into tasks the executor runs on its workers, and the
+driver keeps only what is small (counts per shard, keys to sort, integer pairs to join).
 
 The moves, each a method of :class:`BlockRun`:
 
@@ -17,7 +18,8 @@ The moves, each a method of :class:`BlockRun`:
 Outputs are JSON Lines under ``PARTS/_corpus/`` (one file per shard or per
 bucket); :func:`read_rows` reads a list back in file order. Ids follow the
 store an ``ingest-parts`` of the same shards would build: article ``a{n}``
-numbers articles in shard order, so the lists equal a normal run's.
+numbers articles in shard order (or the ids a shard states, ``ShardInfo.ids``), so the
+lists equal a normal run's.
 
 Scratch files are pickles because they carry NumPy vectors and tuples; they
 are written and read only by this module, in this run's own work folder,
@@ -58,14 +60,21 @@ class ShardInfo:
     number: int
     first: int  # how many articles the shards before this one hold
     articles: int
+    # The articles' ids, when the shard states them (the store's articles as a shard: ``storyline.corpus.local``);
+    # else ``a{n}`` as ``ingest-parts`` gives them.
+    ids: tuple[str, ...] = ()
 
     def article_number(self, local_id: str) -> int:
         """n of the store id ``a{n}`` of a shard-local article id (``00003:17``): its place in the corpus, from 1."""
         return self.first + int(local_id.rsplit(":", 1)[1]) + 1
 
     def article_id(self, local_id: str) -> str:
-        """The store id of a shard-local article id, as ``ingest-parts`` would give it."""
-        return f"a{self.article_number(local_id)}"
+        """The store id of a shard-local article id, as ``ingest-parts`` would give it (or as the shard states it)."""
+        return self.id_at(self.article_number(local_id))
+
+    def id_at(self, number: int) -> str:
+        """The id of the article at place ``number`` (from 1) of the corpus, which must be in this shard."""
+        return self.ids[number - self.first - 1] if self.ids else f"a{number}"
 
 
 def bucket_of(key: Any, buckets: int) -> int:
@@ -87,13 +96,21 @@ class BlockRun:
         self.shards: list[ShardInfo] = []
         first = 0
         for folder in complete:
-            count = int(read_marker(folder).get("articles", 0))
+            marker = read_marker(folder)
+            count = int(marker.get("articles", 0))
             number = int(folder.name[len(SHARD_PREFIX):])
-            self.shards.append(ShardInfo(folder, number, first, count))
+            self.shards.append(ShardInfo(folder, number, first, count, tuple(marker.get("ids") or ())))
             first += count
         self.articles = first
         # Corpus tasks need no per-article stages; workers build an empty pipeline.
         self.pipeline = Pipeline([], replace(options, embedding_cache=None))
+
+    def article_id(self, number: int) -> str:
+        """The id of the article at place ``number`` (from 1) of the corpus."""
+        for shard in self.shards:
+            if shard.first < number <= shard.first + shard.articles:
+                return shard.id_at(number)
+        raise KeyError(number)
 
     def key(self) -> str:
         """What the pass's results depend on: the complete shards as their ``_SUCCESS`` describe them,

@@ -61,7 +61,7 @@ def claim_statements(
 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
     """The statements to group, and the nested ones with their containers (``nested``).
 
-    A syndicated copy's statements count once, through its original (``carry_copies``).
+    A syndicated copy's statements count once, through its original (``claims._carry_copy_claims``).
     "Peskov stated that both sides acknowledge that X": X is reported twice, nested, but
     said once; it is grouped through the outer one (``carry_nested``).
     """
@@ -128,25 +128,6 @@ def carry_nested(inner: list[tuple[dict[str, Any], dict[str, Any]]], claims: lis
         statement["claims"] = sorted(overlapping)
         main = container.get("claim")
         statement["claim"] = main if main in overlapping else (statement["claims"][0] if overlapping else None)
-
-
-def carry_copies(
-    statements: list[dict[str, Any]], copies: dict[str, str], claims: dict[str, dict[str, Any]], articles: dict[str, Article]
-) -> None:
-    """A copy's statement joins the claims of its original's statement with the same text; the claim
-    gains the copy's article and outlet but not another statement."""
-    original_of = {(s.get("article"), claim_text(s.get("text") or "")): s for s in statements if s.get("claims")}
-    for statement in statements:
-        original = copies.get(statement.get("article"))
-        found = original_of.get((original, claim_text(statement.get("text") or ""))) if original else None
-        if found is None:
-            continue
-        statement["claim"], statement["claims"] = found["claim"], list(found["claims"])
-        outlet = articles[statement["article"]].outlet if statement["article"] in articles else None
-        for claim_id in found["claims"]:
-            claim = claims[claim_id]
-            claim["articles"] = sorted({*claim["articles"], statement["article"]})
-            claim["outlets"] = sorted({*claim["outlets"], outlet} - {None})
 
 
 def describe_claim(

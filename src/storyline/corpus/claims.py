@@ -56,11 +56,11 @@ so it stays the same across incremental runs while its membership does.
 
 In blocks
 ---------
-:func:`blocked_claims` runs the stage over a parts directory
-(``storyline.corpus.blocks``) as tasks, and gives exactly what :meth:`Claims.find_claims`
-gives: the corpus mean is summed in fixed point (exact in any order), the
-candidate search is the same, and the grouping is done per connected
-component of the pairs that can link two units, which it never crosses.
+:func:`blocked_claims` is the stage: it runs over shards (``storyline.corpus.blocks``) as
+tasks, a normal run's store being one shard (``storyline.corpus.local``), and the result does
+not depend on how the articles are sharded: the corpus mean is summed in fixed point (exact
+in any order), the candidate search is the same, and the grouping is done per connected
+component of the pairs that can link two units, which linkage never crosses.
 
 Dates: ``first_seen``/``last_seen`` use each statement's ``said_on`` when it
 states a year, else its article's ``published``; they keep the precision
@@ -73,7 +73,7 @@ out of the dates and the series but kept in the claim.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,6 @@ import numpy as np
 from storyline.article.units import claim_text, statement_units
 from storyline.corpus.claim_labels import (
     assign_claims,
-    carry_copies,
     carry_nested,
     claim_order,
     claim_statements,
@@ -93,7 +92,6 @@ from storyline.corpus.claim_linkage import (
     ClaimWeights,
     centre,
     centring_shift,
-    features,
     group_units,
     unit_features,
     vector_sum,
@@ -117,9 +115,7 @@ from storyline.corpus.blocks import (
     write_rows,
 )
 from storyline.store.parts import SHARD_PREFIX, read_embeddings
-from storyline.core.options import Options
-from storyline.core.pipeline import register_stage
-from storyline.core.records import Article, Corpus
+from storyline.core.records import Article
 from storyline.corpus.syndication import copy_of
 
 # Blocked runs: the most units one task groups (100k took 87 s and 1.7 GB: docs/benchmarks.md);
@@ -142,40 +138,6 @@ MAX_BLOCK_UNITS = 100_000
 # --- the stage ------------------------------------------------------------------
 
 
-@register_stage("claims")
-class Claims:
-    """Fill ``corpus.claims`` and each statement's ``claim``."""
-
-    def __init__(self, options: Options, weights: ClaimWeights = DEFAULT_WEIGHTS) -> None:
-        from storyline.article.embed import Embedder
-
-        self.embedder = Embedder(options.embedding_cache, batch_size=max(options.batch_size, 64))
-        self.weights = weights
-
-    def run(self, corpora: Iterable[Corpus]) -> Iterator[Corpus]:
-        for corpus in corpora:
-            self.find_claims(corpus)
-            yield corpus
-
-    def find_claims(self, corpus: Corpus) -> None:
-        articles = {a.id: a for a in corpus.articles if a.id is not None}
-        for statement in corpus.statements:
-            statement["claim"] = None
-            statement["claims"] = []
-        copies = copy_of(corpus.syndicated)
-        usable, inner = claim_statements(corpus.statements, copies)
-        usable.sort(key=lambda s: statement_identity(s, articles))
-        if len(usable) < 2:
-            corpus.claims = []
-            return
-        f = features(usable, self.embedder, use_entities=self.weights.entities != 0)
-        groups = group_units(f, self.weights)
-        ordered = sorted(assign_claims(usable, f, groups, articles), key=claim_order)
-        carry_nested(inner, ordered)
-        carry_copies(corpus.statements, copies, {c["id"]: c for c in ordered}, articles)
-        corpus.claims = ordered
-
-
 # --- the stage in blocks, over a parts directory ------------------------------------
 
 
@@ -183,14 +145,14 @@ SCRATCH = "claims_work"  # under ``PARTS/_corpus/``
 
 
 def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> dict[str, Any]:
-    """``find_claims`` over a parts directory: ``claims.jsonl`` and each statement's claims.
+    """The claims stage over shards: ``claims.jsonl`` and each statement's claims.
 
     Exact, not approximate: average linkage and ``settle`` only ever join two
     units along a pair that can score the threshold (``_linking_cosine``), so
     the grouping splits over the connected components of those pairs; inside
     one, only the *relative* order of its units matters (ties go to the lower
     index, or to the group with the smaller first member). So each component is
-    grouped on its own by one task, its units sorted as ``find_claims`` sorts
+    grouped on its own by one task, its units sorted canonically (``statement_identity``)
     the corpus, and gives the very claims the one-process stage gives.
 
     1. Per shard: the statements grouped (``claim_statements``), their units and
@@ -202,8 +164,8 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
        statement's units share one) are the components of all linking pairs.
        A component over ``claims_max_block`` units is cut (``blocks.cut_to_fit``).
     3. Per component (the units and the pairs scattered by label):
-       ``group_units``, ``assign_claims`` and ``carry_nested``, as in process.
-    4. Copies (``carry_copies``): a scatter by (original article, claim text)
+       ``group_units``, ``assign_claims`` and ``carry_nested`` (``claim_linkage``, ``claim_labels``).
+    4. Copies (``_carry_copy_claims``): a scatter by (original article, claim text)
        meets each copy's statement with its original's.
 
     What the driver holds: per shard two counts and 384 sums; per unit its
@@ -368,7 +330,7 @@ def _component_rows(shard: ShardInfo, folder: Path, first: dict[int, int], shift
 def _component_claims(
     bucket: Path, pairs_folder: Path, weights: ClaimWeights, copies_folder: Path, buckets: int, out: Path
 ) -> list[dict[str, Any]]:
-    """Step 3 on a worker: every component of a bucket grouped as ``find_claims`` groups the corpus.
+    """Step 3 on a worker: every component of a bucket grouped as if it were the whole corpus.
     Writes the statements' claims; sends statements of syndicated originals on to the copies step."""
     pairs_in = pairs_folder / bucket.name  # the same block key lands in the same bucket number
     pairs = read_bucket(pairs_in) if pairs_in.exists() else {}
@@ -434,7 +396,7 @@ def _scatter_from(folder: Path, buckets: int, name: str, pairs: list[tuple[Any, 
 
 def _carry_copy_claims(bucket: Path, out: Path) -> list[tuple[str, list[str], list[str | None]]]:
     """Step 4 on a worker: each copy's statement takes the claims of its original's statement with
-    the same claim text (the last such in store order, as ``carry_copies``); returns what each claim gains."""
+    the same claim text (the last such in store order); returns what each claim gains."""
     gained: dict[str, tuple[set[str], set[str | None]]] = defaultdict(lambda: (set(), set()))
     assigned = []
     for rows in read_bucket(bucket).values():

@@ -50,10 +50,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from storyline.core.options import Options
 
-from storyline.core.pipeline import register_stage
-from storyline.core.records import Article, Corpus
+from storyline.core.records import Article
 from storyline.article.speakers import fold_word, name_words, role_head, role_score
 
 
@@ -274,20 +272,6 @@ class Speakers:
         return max(scored, key=lambda s: s[:4])[4]
 
 
-def resolve_corpus(corpus: Corpus) -> None:
-    articles = sorted(corpus.articles, key=article_order)
-    resolver = Resolver([local for index, article in enumerate(articles) for local in article_locals(index, article)])
-    entities = resolver.resolve()
-    corpus.entities = [e.as_dict() for e in entities]
-    speakers = Speakers(dict(enumerate(articles)), resolver.by_article, resolver.of_local)
-    statements = []
-    for index, article in enumerate(articles):
-        statements.extend(article_statements(speakers, index, article))
-    for number, statement in enumerate(statements, 1):
-        statement["id"] = f"s{number}"
-    corpus.statements = statements
-
-
 def article_statements(speakers: Speakers, index: int, article: Article) -> list[dict[str, Any]]:
     """The article's statements in id order (offsets), ids not yet given."""
     found = sorted(article.findings.get("statements", []), key=lambda s: (s["start"], s["end"], s["cue_start"]))
@@ -326,21 +310,8 @@ def _statement(speakers: Speakers, index: int, article: Article, finding: dict[s
     }
 
 
-@register_stage("entities")
-class Entities:
-    """Corpus stage: canonical entities and the dossier's statements list."""
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
-
-    def run(self, corpora: Iterable[Corpus]) -> Iterator[Corpus]:
-        for corpus in corpora:
-            resolve_corpus(corpus)
-            yield corpus
-
-
 # -- blocked runs -------------------------------------------------------------------
-# ``blocked_entities`` gives ``resolve_corpus``'s two lists over a parts folder without any process
+# ``blocked_entities`` gives the two lists (entities, statements) over shards without any process
 # holding every mention or statement (``storyline.corpus.blocks``). Scratch under ``PARTS/_corpus/``:
 LOCALS_WORK = "entity_locals"  # the scatter: Local clusters by block key
 STATE_WORK = "entity_state"  # each bucket's merged entities, between the gather and the finish
@@ -391,7 +362,7 @@ def created_rank(entity: Entity) -> tuple[Any, ...]:
 
 
 def blocked_entities(run: Any) -> dict[str, Any]:
-    """``resolve_corpus`` over the parts of ``run`` (a ``blocks.BlockRun``), as tasks on its executor.
+    """The entities stage over the shards of ``run`` (a ``blocks.BlockRun``), as tasks on its executor.
 
     What the driver holds: one summary row per entity (name, kind, first name,
     surname, article and cluster counts; for people a bare first name may join,
@@ -563,7 +534,7 @@ def _shard_statements(task: tuple[Any, int], assign: Path, out: Path) -> int:
     articles: dict[int, Article] = {}
     for article in (r for r in read_shard(shard.folder) if isinstance(r, Article)):
         index = shard.first + len(articles)
-        article.id = f"a{index + 1}"
+        article.id = shard.id_at(index + 1)
         articles[index] = article
     of_local: dict[tuple[int, str], Assigned] = {}
     for path in sorted((assign / f"shard={shard.number:05d}").glob("*.pkl")):

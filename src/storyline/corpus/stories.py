@@ -49,9 +49,7 @@ from storyline.article.units import LEAD_CHARS, full_text, lead_text
 from storyline.corpus.claim_labels import stable_id
 from storyline.corpus.claim_linkage import ENTITY_LABELS, average_linkage
 from storyline.corpus.claim_search import MAX_NEIGHBOURS, neighbour_pairs
-from storyline.core.options import Options
-from storyline.core.pipeline import register_stage
-from storyline.core.records import Article, Corpus
+from storyline.core.records import Article
 
 REPORTING_WORDS = frozenset({"said", "says", "say", "told", "according", "added", "reporters", "stated"})
 # Blocked runs: the most articles one task groups; a bigger component is cut (``blocks.cut_to_fit``).
@@ -223,31 +221,6 @@ def stories_of(articles: list[Article], tfidf: Any, terms: Any, groups: list[int
 def story_order(story: dict[str, Any]) -> tuple[int, str]:
     """The order of the stories list: largest first, then by id."""
     return (-len(story["articles"]), story["id"])
-
-
-@register_stage("stories")
-class Stories:
-    """Fill ``corpus.stories`` with ``{"id", "label", "articles"}``."""
-
-    def __init__(self, options: Options, weights: StoryWeights = DEFAULT_STORY_WEIGHTS) -> None:
-        from storyline.article.embed import Embedder
-
-        self.embedder = Embedder(options.embedding_cache, batch_size=max(options.batch_size, 64))
-        self.weights = weights
-
-    def run(self, corpora: Iterable[Corpus]) -> Iterator[Corpus]:
-        for corpus in corpora:
-            corpus.stories = self.find_stories(corpus.articles)
-            yield corpus
-
-    def find_stories(self, articles: list[Article]) -> list[dict[str, Any]]:
-        articles = sorted((a for a in articles if a.body), key=story_key)
-        if not articles:
-            return []
-        vectors = self.embedder.embed([lead_text(a) for a in articles])
-        tfidf, terms = tfidf_rows([full_text(a) for a in articles])
-        groups = group_articles(vectors, tfidf, self.weights)
-        return sorted(stories_of(articles, tfidf, terms, groups), key=story_order)
 
 
 def story_label(articles: list[Article], rows: Any, terms: Any, entities: int = 3, words: int = 3) -> str:

@@ -18,8 +18,9 @@ The MinHash signature of each body (the costly, linear part) is computed by
 the per-article stage ``signature``, in the workers, and stored with the
 article (``Article.minhash``: 512 bytes); this corpus stage only indexes the
 signatures and checks the few candidate pairs exactly. Articles stored
-before that stage existed are signed here. ``blocked_syndication`` finds
-the same groups over a parts directory: the index is split by its bands.
+before that stage existed are signed here. ``blocked_syndication`` is the
+stage, over shards (``storyline.corpus.blocks``; a normal run's store is one
+shard, ``storyline.corpus.local``): the index is split by its bands.
 """
 
 from __future__ import annotations
@@ -34,11 +35,9 @@ from typing import Any
 import numpy as np
 from datasketch import MinHashLSH
 
-from storyline.article.signature import HASH_DTYPE, NUM_PERM, lean, shingles, signature_of
+from storyline.article.signature import HASH_DTYPE, NUM_PERM, shingles, signature_of
 from storyline.corpus.blocks import OUTPUTS, BlockRun, ShardInfo, read_bucket, write_rows
-from storyline.core.options import Options
-from storyline.core.pipeline import register_stage
-from storyline.core.records import Article, Corpus
+from storyline.core.records import Article
 
 LSH_THRESHOLD = 0.4  # candidates only; the exact check below decides
 MIN_JACCARD = 0.6
@@ -49,33 +48,6 @@ MIN_SHINGLES = 20  # shorter bodies are too generic to call copies
 def is_copy(a: set[str], b: set[str]) -> bool:
     shared = len(a & b)
     return shared / len(a | b) >= MIN_JACCARD or shared / min(len(a), len(b)) >= MIN_CONTAINMENT
-
-
-def copy_pairs(bodies: dict[str, str], signatures: dict[str, tuple[int, bytes]] | None = None) -> list[tuple[str, str]]:
-    """Pairs of article ids whose bodies are near-identical.
-
-    ``signatures`` (id -> ``signature_of(body)``, computed where the articles
-    were analysed) spare hashing every body here; only candidate pairs are
-    shingled again, for the exact check.
-    """
-    signatures = signatures or {}
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    sets: dict[str, set[str]] = {}
-
-    def shingle_set(key: str) -> set[str]:
-        if key not in sets:
-            sets[key] = shingles(bodies[key])
-        return sets[key]
-
-    pairs = []
-    for key, body in bodies.items():
-        count, hashvalues = signatures.get(key) or signature_of(body)
-        if count < MIN_SHINGLES:
-            continue
-        signature = lean(hashvalues)
-        pairs.extend((other, key) for other in lsh.query(signature) if is_copy(shingle_set(other), shingle_set(key)))
-        lsh.insert(key, signature)
-    return pairs
 
 
 def groups_of(keys: list[str], pairs: list[tuple[str, str]]) -> list[list[str]]:
@@ -118,29 +90,6 @@ def copy_of(syndicated: list[dict[str, Any]]) -> dict[str, str]:
     return {a: group["original"] for group in syndicated for a in group["articles"] if a != group["original"]}
 
 
-@register_stage("syndication")
-class Syndication:
-    """Fill ``corpus.syndicated``: groups of near-identical articles."""
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
-
-    def run(self, corpora: Iterable[Corpus]) -> Iterator[Corpus]:
-        for corpus in corpora:
-            corpus.syndicated = find_syndicated(corpus.articles)
-            yield corpus
-
-
-def find_syndicated(articles: list[Article]) -> list[dict[str, Any]]:
-    stored = [a for a in articles if a.id is not None]
-    position = {a.id: n for n, a in enumerate(stored)}
-    by_id = {a.id: a for a in stored}
-    signatures = {a.id: a.minhash for a in stored if a.minhash is not None}
-    groups = groups_of([a.id for a in stored], copy_pairs({a.id: a.body for a in stored}, signatures))
-    described = [describe_group([by_id[key] for key in group], position) for group in groups]
-    return sorted(described, key=lambda g: position[g["original"]])
-
-
 # -- in blocks, over a parts directory (``storyline.corpus.blocks``) ----------------------
 
 PAIRS_PER_TASK = 2000  # candidate pairs one verification task checks (``Options.extra["syndication_pairs_per_task"]``)
@@ -164,28 +113,29 @@ def blocked_syndication(run: BlockRun) -> dict[str, Any]:
     tasks = _verification_tasks(run, candidates)
     confirmed = [pair for found in run.each(_confirm_pairs, tasks, run.shards) for pair in found]
     numbers = sorted({n for pair in confirmed for n in pair})
-    groups = groups_of([f"a{n}" for n in numbers], [(f"a{a}", f"a{b}") for a, b in confirmed])
-    members = {int(key[1:]) for group in groups for key in group}
+    ids = {n: run.article_id(n) for n in numbers}  # the n-th article of the store
+    groups = groups_of([ids[n] for n in numbers], [(ids[a], ids[b]) for a, b in confirmed])
+    position = {key: n for n, key in ids.items()}
+    members = {position[key] for group in groups for key in group}
     by_id = {a.id: a for found in run.each_shard(_member_facts, members) for a in found}
-    position = {key: int(key[1:]) for key in by_id}  # a{n} is the n-th article of the store
     described = [describe_group([by_id[key] for key in group], position) for group in groups]
     written = write_rows(run.path(OUTPUTS["syndicated"]), sorted(described, key=lambda g: position[g["original"]]))
     return {"candidates": len(candidates), "copies": len(confirmed), "groups": written}
 
 
 def band_candidates(run: BlockRun) -> list[tuple[int, int]]:
-    """Pairs of article numbers (lower first) that share an LSH band: ``copy_pairs``' candidates."""
+    """Pairs of article numbers (lower first) that share an LSH band (datasketch's banding): the candidates."""
     buckets = run.scatter("syndication_bands", _article_bands)
     return sorted({pair for found in run.gather(buckets, _band_pairs) for pair in found})
 
 
 def lsh_bands() -> list[tuple[int, int]]:
-    """The bands (hash value ranges) ``copy_pairs``' index uses: datasketch's choice for our threshold."""
+    """The bands (hash value ranges) a ``MinHashLSH`` index uses: datasketch's choice for our threshold."""
     return list(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
 
 
 def _article_bands(shard: ShardInfo) -> Iterator[tuple[tuple[int, bytes], int]]:
-    """Each signed article's bands, as ``copy_pairs`` would index it (too-short bodies are left out)."""
+    """Each signed article's bands, as a ``MinHashLSH`` index would hold it (too-short bodies are left out)."""
     bands = lsh_bands()
     for number, (count, hashvalues) in _signatures(shard).items():
         if count < MIN_SHINGLES:

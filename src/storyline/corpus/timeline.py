@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.article.time_values import Partial, parse_value
-from storyline.core.options import Options
-from storyline.core.pipeline import register_stage
-from storyline.core.records import Article, Corpus
+from storyline.core.records import Article
 from storyline.corpus.blocks import OUTPUTS, BlockRun, ShardInfo, read_bucket, read_rows, shard_file, write_rows
 from storyline.store.parts import read_shard
 
@@ -116,20 +114,6 @@ def mention_of(article: Article, event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def merge_timeline(corpus: Corpus) -> None:
-    """Fill ``corpus.times`` and ``corpus.events`` from the articles' findings."""
-    articles = sorted(corpus.articles, key=article_order)
-    corpus.times = [time_row(a, t) for a in articles for t in a.findings.get("times") or []]
-    mentions = [mention_of(a, event) for a in articles for event in a.findings.get("events") or []]
-    groups = group_mentions(mentions)
-    index = EntityIndex(corpus.entities)
-    events = [event_of(group, index) for group in groups]
-    events.sort(key=chronological_key)
-    for number, event in enumerate(events, 1):
-        event["id"] = f"v{number}"
-    corpus.events = events
-
-
 def group_mentions(mentions: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Union mentions of one event; only mentions on the same month and day are compared."""
     parent = list(range(len(mentions)))
@@ -181,26 +165,12 @@ def id_order(ident: str) -> tuple[str, int]:
     return (match.group(1), int(match.group(2))) if match else (ident, 0)
 
 
-@register_stage("timeline")
-class Timeline:
-    """Corpus stage: one timeline of events merged across articles."""
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
-
-    def run(self, records: Iterable[Any]) -> Iterator[Any]:
-        for record in records:
-            if isinstance(record, Corpus):
-                merge_timeline(record)
-            yield record
-
-
 # ---------------------------------------------------------------------------
 # Across the corpus, in blocks (``storyline.corpus.blocks``): no process holds every mention.
 
 
 def blocked_timeline(run: BlockRun) -> dict[str, Any]:
-    """``merge_timeline`` over a parts directory: ``times/`` per shard and ``events.jsonl``.
+    """The timeline stage over shards: ``times/`` per shard and ``events.jsonl``.
 
     Mentions are scattered by their (month, day): ``group_mentions`` only ever
     compares mentions within one such block, so each block is merged on its

@@ -366,14 +366,16 @@ def story_labels_of(stories: list[dict[str, Any]], names: list[str]) -> dict[str
 def storyline_stories(parsed: dict[str, Parsed], names: list[str]) -> dict[str, Any]:
     """The ``stories`` corpus stage as it ships, over these articles (lead vectors from the cache)."""
     from storyline.article.embed import MemoryCache, cache_key
+    from storyline.article.units import lead_text
     from storyline.core.options import Options
-    from storyline.corpus.stories import Stories, lead_text
+    from storyline.core.records import Corpus
+    from storyline.corpus.local import run_corpus_stages
 
     articles = as_articles(parsed, names)
     cache = MemoryCache()
     cache.put_many({cache_key(lead_text(a)): parsed[a.id].lead_vector for a in articles if a.body})
-    stage = Stories(Options(embedding_cache=cache))
-    return story_labels_of(stage.find_stories(articles), names)
+    corpus = run_corpus_stages(Corpus(articles=articles), Options(embedding_cache=cache), stages=["stories"])
+    return story_labels_of(corpus.stories, names)
 
 
 def tfidf_matrix(texts: list[str]) -> Any:
@@ -416,12 +418,12 @@ def tune(candidates: Sequence[Any], score: Callable[[Any], float]) -> tuple[Any,
 
 def storyline_events(parsed: dict[str, Parsed], names: list[str]) -> EventRun:
     """The ``events`` findings (trigger spans) chained as the ``timeline`` stage merges them."""
-    from storyline.corpus.timeline import merge_timeline
+    from storyline.core.options import Options
     from storyline.core.records import Corpus
+    from storyline.corpus.local import run_corpus_stages
 
     articles = as_articles(parsed, names)
-    corpus = Corpus(articles=[a for a in articles if a.body])
-    merge_timeline(corpus)
+    corpus = run_corpus_stages(Corpus(articles=[a for a in articles if a.body]), Options(), stages=["timeline"])
     event_of: dict[tuple[str, int, int], str] = {}
     for event in corpus.events:
         for mention in event["mentions"]:

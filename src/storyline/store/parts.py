@@ -214,11 +214,19 @@ def process_shard(pipeline: Pipeline, task: ShardTask) -> dict[str, Any]:
     options = pipeline.options
     records = read_sources(task.sources, task.manifest, options.max_bytes, fetcher_for(options))
     results = list(pipeline.run(records))
-    tables = shard_tables(task.number, results)
+    return write_shard(folder, task.number, results, {"key": task.key, "sources": len(task.sources)}, started)
+
+
+def write_shard(folder: Path, number: int, results: list[Any], marker: dict[str, Any], started: float | None = None) -> dict[str, Any]:
+    """The tables of analysed records (articles and skipped inputs, in order) into ``folder``, then ``_SUCCESS``
+    holding ``marker`` and the counts. The store's articles go through here too (``storyline.corpus.local``)."""
+    started = time.perf_counter() if started is None else started
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = shard_tables(number, results)
     for name, rows in tables.items():
         write_table(TABLES[name], rows, folder / f"{name}.parquet")
     summary = {
-        "shard": task.number, "key": task.key, "sources": len(task.sources),
+        "shard": number, **marker,
         "articles": len(tables["articles"]), "skipped": len(tables["skipped"]),
         "seconds": round(time.perf_counter() - started, 3), "pid": os.getpid(),
     }
