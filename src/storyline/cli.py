@@ -294,5 +294,11 @@ def eval_claims(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     _run_eval("eval_claims", write_docs)
 
 
+@eval_app.command("speakers")
+def eval_speakers(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Canonical speakers of pronouns and role nouns against the team's labelled set (eval/speakers)."""
+    _run_eval("eval.speakers", write_docs)
+
+
 def main() -> None:
     app(prog_name="storyline")

@@ -43,6 +43,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from storyline.article import coref
 from storyline.clauses import clause_spans
 from storyline.parse import doc_of
 from storyline.pipeline import Options, register_stage
@@ -856,6 +857,8 @@ class StatementFinder:
         if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
             span = _speaker_span(span[0].head.head)  # ``X, who said …``: the mention is "who", the speaker X
         cluster = self.mentions.cluster_at(span)
+        if cluster is None and coref.enabled():
+            cluster = coref.resolve(self, found, span)  # pronouns, role and group nouns (storyline.article.coref)
         if cluster is None:
             if len(span) == 1 and span[0].pos_ == "PRON":
                 cluster = self._pronoun(span[0])
