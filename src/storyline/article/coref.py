@@ -1,13 +1,101 @@
-"""Speaker coreference: who a pronoun or role noun standing as a speaker refers to."""
+"""Speaker coreference: the entity a pronoun or role noun standing as a speaker refers to.
+
+Called by the statement finder (``statements.StatementFinder._mention``) when a
+speaker mention is not itself a known name; returns one of the article's
+entity clusters, or ``None`` when the text does not decide (the finder then
+keeps its older fallbacks). Rules, all over the spaCy parse of one article:
+
+- **Relative pronouns** (``X, who said``): the noun phrase the clause hangs on,
+  else the phrase just before the pronoun; a role noun in apposition to a name
+  (``Y, a pollster who said``) is that name.
+- **First person inside a quote**: the quote's speaker. Outside quotes, ``I``
+  in an opinion piece is its author when the closing line names one
+  (``Jane Roe is a professor at …``).
+- **he / she / him / her**: the latest earlier person mention that is a
+  subject or a speaker, outside the content of earlier statements (a person
+  only talked about is not salient), within the last paragraphs, whose gender
+  does not contradict the pronoun. Gender comes from the text only: titles
+  (Mr., Mrs., Ms.), gendered role nouns (spokeswoman) and pronouns that agree
+  with a sole person named before them in the same sentence.
+- **Possessives** (``his campaign``, ``her office``): the possessor pronoun,
+  resolved as above.
+- **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
+  the latest earlier mention of the same kind of document: its possessor, its
+  ``from``/``by``/``of`` phrase, a name compounded with it (``CBS poll``), or
+  the subject of the verb it belongs to (``X said in a statement``).
+- **Organisation nouns** (``the company``, ``the department``): the latest
+  organisation whose name holds the noun, else the latest salient organisation.
+- **Person role nouns** (``the senator``, ``the candidate``): the person whose
+  roles fit (``statements.role_score``); for titles of public figures, else the
+  latest salient person. Generic nouns (``the official``, ``the source``) need a
+  fitting role and otherwise stay null.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 _ENABLED: ContextVar[bool] = ContextVar("storyline_coref", default=True)
+
+MALE, FEMALE = "m", "f"
+PRONOUN_GENDER = {"he": MALE, "him": MALE, "his": MALE, "himself": MALE,
+                  "she": FEMALE, "her": FEMALE, "hers": FEMALE, "herself": FEMALE}
+FIRST_PERSON = {"i", "me", "we", "us"}
+RELATIVES = {"who", "which", "that", "whom"}
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "its": "it", "their": "they"}
+TITLE_GENDER = {"mr": MALE, "mr.": MALE, "mrs": FEMALE, "mrs.": FEMALE, "ms": FEMALE, "ms.": FEMALE,
+                "miss": FEMALE, "sir": MALE, "lady": FEMALE, "madam": FEMALE}
+ROLE_GENDER = {
+    "spokeswoman": FEMALE, "chairwoman": FEMALE, "congresswoman": FEMALE, "businesswoman": FEMALE,
+    "assemblywoman": FEMALE, "councilwoman": FEMALE, "actress": FEMALE, "queen": FEMALE, "wife": FEMALE,
+    "mother": FEMALE, "daughter": FEMALE, "sister": FEMALE, "widow": FEMALE, "grandmother": FEMALE,
+    "spokesman": MALE, "congressman": MALE, "businessman": MALE, "assemblyman": MALE, "councilman": MALE,
+    "actor": MALE, "king": MALE, "husband": MALE, "father": MALE, "son": MALE, "brother": MALE,
+    "widower": MALE, "grandfather": MALE,
+}
+# Nouns for what was written or published: the speaker is whoever issued it.
+DOCUMENT_KINDS = [
+    {"statement", "release", "announcement", "communique", "memo", "letter", "email", "message", "post", "tweet"},
+    {"report", "study", "findings", "survey", "poll", "results", "analysis", "review", "summary", "audit"},
+    {"lawsuit", "suit", "complaint", "filing", "motion", "order", "ruling"},
+    {"ad", "advertisement", "commercial", "spot", "video"},
+    {"book", "passage", "excerpt", "memoir", "article", "column", "editorial", "document", "documents",
+     "page", "website", "site", "biography", "platform", "plan", "proposal", "bill", "agreement", "appearance"},
+]
+DOCUMENT_NOUNS = {noun: kinds for kinds in DOCUMENT_KINDS for noun in kinds}
+ORG_NOUNS = {
+    "company", "firm", "corporation", "group", "organization", "organisation", "agency", "department",
+    "ministry", "commission", "committee", "council", "board", "bureau", "office", "administration",
+    "government", "party", "campaign", "team", "network", "outlet", "newspaper", "paper", "magazine",
+    "channel", "station", "publisher", "bank", "fund", "foundation", "institute", "university", "school",
+    "college", "church", "union", "association", "coalition", "alliance", "court", "police", "army",
+    "military", "club", "league", "museum", "center", "centre", "airline", "network", "service", "pac",
+    "caucus", "court", "legislature", "senate", "house", "congress", "parliament", "regime", "kremlin",
+}
+# Titles of public figures that, in news copy, refer back to the person the story is about.
+PUBLIC_TITLES = {
+    "president", "senator", "governor", "candidate", "nominee", "front-runner", "frontrunner", "mayor",
+    "secretary", "minister", "businessman", "businesswoman", "billionaire", "mogul", "magnate", "tycoon",
+    "justice", "judge", "chairman", "chairwoman", "speaker", "congressman", "congresswoman", "lawmaker",
+    "representative", "leader", "chancellor", "premier", "king", "queen", "pope", "ambassador", "author",
+    "columnist", "writer", "star", "actor", "actress", "comedian", "host", "anchor", "donor", "activist",
+    "socialist", "democrat", "republican", "independent", "hopeful", "challenger", "incumbent", "rival",
+    "contender", "nominee", "veteran", "general", "pastor", "reverend", "bishop", "director", "founder",
+    "executive", "ceo", "owner", "investor", "manager", "economist", "scholar", "professor", "historian",
+    "attorney", "lawyer", "prosecutor", "sheriff", "commissioner", "diplomat", "envoy", "negotiator",
+    "spokesman", "spokeswoman", "spokesperson", "aide", "adviser", "advisor", "strategist", "pollster",
+    "analyst", "reporter", "journalist", "editor", "correspondent", "commentator", "officer",
+}
+# Nouns that never resolve by salience alone: too many unnamed people fit them.
+GENERIC_PEOPLE = {"official", "officials", "source", "sources", "person", "people", "man", "woman", "friend",
+                  "friends", "expert", "experts", "pilot", "witness", "resident", "voter", "voters", "critic",
+                  "critics", "observer", "insider", "supporter", "supporters", "crowd", "audience", "media",
+                  "community", "detractors", "chorus", "narrator", "student", "worker", "employee", "member"}
 
 
 def enabled() -> bool:
@@ -24,5 +112,280 @@ def disabled() -> Iterator[None]:
         _ENABLED.reset(token)
 
 
+# ------------------------------------------------------------------ entry
 def resolve(finder: Any, found: Any, span: Any) -> Any:
-    return None
+    """The cluster a speaker mention refers to, or None when the text does not decide."""
+    state = _state(finder)
+    tokens = [t for t in span if not t.is_punct and not t.is_space]
+    if not tokens:
+        return None
+    if len(tokens) == 1 and tokens[0].pos_ == "PRON":
+        return state.pronoun(tokens[0])
+    return state.description(span)
+
+
+def _state(finder: Any) -> Coref:
+    state = getattr(finder, "coref_state", None)
+    if state is None:
+        state = Coref(finder)
+        finder.coref_state = state
+    return state
+
+
+# ------------------------------------------------------------------ state
+class Coref:
+    """Per-article facts the rules share: genders, statement contents, the closing byline."""
+
+    def __init__(self, finder: Any) -> None:
+        self.finder = finder
+        self.doc = finder.doc
+        self.mentions = finder.mentions
+        self.contents = sorted((f.start, f.end) for f in finder.found)
+        self._genders: dict[str, str] | None = None
+
+    # -- pronouns
+    def pronoun(self, token: Any) -> Any:
+        low = token.lower_
+        if low in RELATIVES:
+            return self.relative(token)
+        if low in FIRST_PERSON:
+            return self.first_person(token)
+        gender = PRONOUN_GENDER.get(low)
+        if gender is not None:
+            return self.person_before(token.idx, gender)
+        return None  # it / they: the finder's organisation fallback
+
+    def person_before(self, at: int, gender: str | None) -> Any:
+        """The latest salient person before ``at`` whose gender does not contradict ``gender``."""
+        window = self._window(at)
+        best, best_at = None, -1
+        for cluster in self.mentions.clusters:
+            if not self._person_like(cluster):
+                continue
+            known = self.genders().get(cluster.key)
+            if gender and known and known != gender:
+                continue
+            hit = self._salient_hit(cluster, at, window)
+            if hit is not None and hit > best_at:
+                best, best_at = cluster, hit
+        return best
+
+    def org_before(self, at: int, noun: str | None) -> Any:
+        """The latest organisation named with ``noun`` (``State Department`` for ``the department``),
+        else the latest salient organisation."""
+        window = self._window(at)
+        named, salient = (None, -1), (None, -1)
+        for cluster in self.mentions.clusters:
+            if cluster.kind != "organization":
+                continue
+            last = max((a for a, _ in cluster.hits if window <= a < at), default=-1)
+            if noun and last > named[1] and any(noun in n.lower().split() for n in cluster.names):
+                named = (cluster, last)
+            hit = self._salient_hit(cluster, at, window)
+            if hit is not None and hit > salient[1]:
+                salient = (cluster, hit)
+        return named[0] or salient[0]
+
+    def _salient_hit(self, cluster: Any, at: int, window: int) -> int | None:
+        for hit, salient in reversed(cluster.hits):
+            if hit >= at:
+                continue
+            if hit < window:
+                return None
+            if salient and not self._inside_content(hit):
+                return hit
+        return None
+
+    def _person_like(self, cluster: Any) -> bool:
+        return cluster.kind == "person" or (cluster.spoke and len(cluster.name_folded) == 1 and cluster.kind != "place")
+
+    def _inside_content(self, at: int) -> bool:
+        return any(a <= at < b for a, b in self.contents)
+
+    def _window(self, at: int) -> int:
+        finder = self.finder
+        return finder.paras[max(0, finder.para_of(at) - 2)][0]
+
+    # -- relative and first-person pronouns
+    def relative(self, token: Any) -> Any:
+        """``Clinton, who said …``: the phrase the relative clause hangs on, else the one before it."""
+        head = token.head
+        antecedent = head.head if head.dep_ == "relcl" else None
+        if antecedent is None:
+            i = token.i - 1
+            while i >= 0 and (self.doc[i].is_punct or self.doc[i].is_space):
+                i -= 1
+            antecedent = self.doc[i] if i >= 0 else None
+        if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
+            return None
+        return self.noun_phrase(antecedent)
+
+    def first_person(self, token: Any) -> Any:
+        quote = next((q for q in self.finder.full_quotes if q.open < token.idx < q.close), None)
+        if quote is not None:
+            outer = next((f for f in self.finder.found if f.start <= token.idx < f.end and f.speaker_key), None)
+            return self._cluster_by_key(outer.speaker_key) if outer is not None else None
+        if token.lower_ in ("i", "me"):
+            return self.author()
+        return None
+
+    def author(self) -> Any:
+        """The person a closing line names as the writer (``Jane Roe is a professor at …``)."""
+        last = self.finder.paras[-1]
+        line = self.finder.text[last[0] : last[1]]
+        match = re.match(r"\s*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}) (?:is|was) (?:a|an|the) ", line)
+        if match is None:
+            return None
+        span = self.doc.char_span(last[0] + match.start(1), last[0] + match.end(1), alignment_mode="expand")
+        return self.mentions.cluster_at(span) if span is not None else None
+
+    def _cluster_by_key(self, key: str) -> Any:
+        return next((c for c in self.mentions.clusters if c.key == key), None)
+
+    # -- descriptions
+    def description(self, span: Any) -> Any:
+        """``the senator``, ``his campaign``, ``the report``, ``the company``."""
+        root = span.root
+        if root.dep_ == "appos" and root.head.i < root.i:
+            named = self.mentions.cluster_at(_entity_span(root.head)) if root.head.ent_type_ else None
+            if named is not None:
+                return named  # ``Y, a pollster …``
+        possessor = next((t for t in root.children if t.dep_ == "poss"), None)
+        if possessor is not None and possessor.lower_ in POSSESSIVE_PRONOUNS:
+            pronoun = POSSESSIVE_PRONOUNS[possessor.lower_]
+            if pronoun in ("he", "she"):
+                return self.person_before(possessor.idx, PRONOUN_GENDER[pronoun])
+            return self.org_before(possessor.idx, None)
+        if any(t.lower_ in ("a", "an", "some", "another", "one") for t in span):
+            return None  # indefinite: someone new
+        head = root.lemma_.lower() if root.tag_ not in ("NNS", "NNPS") else root.lower_
+        if head in ("latter", "former"):
+            return None
+        if head in DOCUMENT_NOUNS or root.lower_ in DOCUMENT_NOUNS:
+            return self.document_owner(root)
+        if head in ORG_NOUNS:
+            if head == "campaign":
+                return self.org_before(root.idx, "campaign") or self.person_before(root.idx, None)
+            return self.org_before(root.idx, head)
+        return self.person_role(span, head)
+
+    def person_role(self, span: Any, head: str) -> Any:
+        from storyline.statements import role_head, role_score  # statements imports this module
+
+        if head in GENERIC_PEOPLE or span.root.tag_ in ("NNS", "NNPS"):
+            return None
+        role, modifiers = role_head(span.text)
+        fitting = [(role_score(role, modifiers, c.roles), c) for c in self.mentions.clusters if c.kind == "person"]
+        fitting = [(s, c) for s, c in fitting if s]
+        if fitting:
+            best = max(s for s, _ in fitting)
+            pool = {c.key for s, c in fitting if s == best}
+            chosen = self.person_before(span.start_char, ROLE_GENDER.get(head))
+            if chosen is not None and chosen.key in pool:
+                return chosen
+            return max((c for s, c in fitting if s == best), key=lambda c: max((a for a, _ in c.hits
+                       if a < span.start_char), default=-1))
+        if head in PUBLIC_TITLES or any(w.lower_ in PUBLIC_TITLES for w in span if w.pos_ == "NOUN"):
+            return self.person_before(span.start_char, ROLE_GENDER.get(head))
+        return None
+
+    def document_owner(self, root: Any) -> Any:
+        """Who issued the latest earlier document of the same kind (``X said in a statement``)."""
+        kinds = DOCUMENT_NOUNS.get(root.lemma_.lower()) or DOCUMENT_NOUNS.get(root.lower_, set())
+        window = self._window(root.idx)
+        for token in reversed(self.doc[: root.i]):
+            if token.idx < window:
+                break
+            if token.pos_ in ("NOUN", "PROPN") and (token.lemma_.lower() in kinds or token.lower_ in kinds):
+                owner = self.owner(token)
+                if owner is not None:
+                    return owner
+        return self.owner(root)
+
+    def owner(self, token: Any) -> Any:
+        """The entity a document noun belongs to, by its possessor, compound, preposition or verb."""
+        for child in token.children:
+            if child.dep_ in ("poss", "compound", "nmod") and child.ent_type_:
+                return self.noun_phrase(child)
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in ("from", "by", "of"):
+                for obj in child.children:
+                    if obj.dep_ == "pobj" and (obj.ent_type_ or obj.pos_ == "PROPN"):
+                        return self.noun_phrase(obj)
+        verb = token.head
+        if token.dep_ == "pobj":
+            verb = verb.head
+        if verb.pos_ in ("VERB", "AUX") and token.dep_ in ("pobj", "dobj"):
+            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            if subject is not None and subject.i != token.i:
+                return self.noun_phrase(subject)
+        return None
+
+    def noun_phrase(self, token: Any) -> Any:
+        """The cluster of the phrase headed by ``token``: a name, a possessor, an apposition, a role."""
+        if token.ent_type_:
+            cluster = self.mentions.cluster_at(_entity_span(token))
+            if cluster is not None:
+                return cluster
+        for child in token.children:
+            if child.dep_ in ("poss", "appos", "compound") and child.ent_type_ in ("PERSON", "ORG"):
+                cluster = self.mentions.cluster_at(_entity_span(child))
+                if cluster is not None:
+                    return cluster
+        if token.pos_ == "PRON":
+            return self.pronoun(token) if token.lower_ not in RELATIVES else None
+        if token.dep_ == "appos" and token.head.ent_type_:
+            return self.mentions.cluster_at(_entity_span(token.head))
+        if token.pos_ == "NOUN":
+            start = token.left_edge.i
+            return self.description(self.doc[start : token.i + 1])
+        return None
+
+    # -- genders from the text
+    def genders(self) -> dict[str, str]:
+        if self._genders is None:
+            self._genders = self._infer_genders()
+        return self._genders
+
+    def _infer_genders(self) -> dict[str, str]:
+        votes: dict[str, Counter[str]] = {}
+        text = self.finder.text
+        for cluster in self.mentions.clusters:
+            if cluster.kind != "person":
+                continue
+            count = votes.setdefault(cluster.key, Counter())
+            for start, _ in cluster.spans:  # ``Mr. Ryan``, ``Mrs. Clinton``
+                before = text[max(0, start - 6) : start].split()
+                if before and before[-1].lower() in TITLE_GENDER:
+                    count[TITLE_GENDER[before[-1].lower()]] += 2
+            for role in cluster.roles:
+                for word in role.lower().split():
+                    if word in ROLE_GENDER:
+                        count[ROLE_GENDER[word]] += 2
+        for sent in self.doc.sents:  # a pronoun after one sole person named in its sentence agrees with it
+            people = []
+            for token in sent:
+                cluster = self.mentions.by_start.get(token.idx)
+                if cluster is not None and cluster.kind == "person" and cluster.key not in people:
+                    people.append(cluster.key)
+                gender = PRONOUN_GENDER.get(token.lower_)
+                if gender and len(people) == 1:
+                    votes.setdefault(people[0], Counter())[gender] += 1
+        genders = {}
+        for key, count in votes.items():
+            ranked = count.most_common(2)
+            if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+                genders[key] = ranked[0][0]
+        return genders
+
+
+def _entity_span(token: Any) -> Any:
+    """The named-entity span around ``token`` (the token alone when it is in none)."""
+    doc = token.doc
+    start, end = token.i, token.i + 1
+    if token.ent_type_:
+        while start > 0 and doc[start].ent_iob_ == "I":
+            start -= 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+    return doc[start:end]
