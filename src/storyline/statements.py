@@ -854,11 +854,12 @@ class StatementFinder:
             return None, None
         span = speaker if isinstance(speaker, Span) else _speaker_span(speaker)
         mention = {"start": span.start_char, "end": span.end_char, "text": span.text}
-        if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
+        # pronouns, role and group nouns first (storyline.article.coref), then the older rules below
+        cluster = coref.resolve(self, found, span) if coref.enabled() else None
+        if cluster is None and len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
             span = _speaker_span(span[0].head.head)  # ``X, who said …``: the mention is "who", the speaker X
-        cluster = self.mentions.cluster_at(span)
-        if cluster is None and coref.enabled():
-            cluster = coref.resolve(self, found, span)  # pronouns, role and group nouns (storyline.article.coref)
+        if cluster is None:
+            cluster = self.mentions.cluster_at(span)
         if cluster is None:
             if len(span) == 1 and span[0].pos_ == "PRON":
                 cluster = self._pronoun(span[0])

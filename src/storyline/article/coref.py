@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
 _ENABLED: ContextVar[bool] = ContextVar("storyline_coref", default=True)
 
 MALE, FEMALE = "m", "f"
@@ -58,6 +59,11 @@ ROLE_GENDER = {
     "actor": MALE, "king": MALE, "husband": MALE, "father": MALE, "son": MALE, "brother": MALE,
     "widower": MALE, "grandfather": MALE,
 }
+# Titles written before names, as the role nouns that later stand for the person.
+TITLE_ROLES = {"sen": "senator", "senator": "senator", "rep": "representative congressman congresswoman",
+               "gov": "governor", "governor": "governor", "president": "president", "pres": "president",
+               "gen": "general", "judge": "judge", "justice": "justice", "mayor": "mayor", "dr": "doctor",
+               "secretary": "secretary", "speaker": "speaker", "chairman": "chairman", "ambassador": "ambassador"}
 # Nouns for what was written or published: the speaker is whoever issued it.
 DOCUMENT_KINDS = [
     {"statement", "release", "announcement", "communique", "memo", "letter", "email", "message", "post", "tweet"},
@@ -68,6 +74,11 @@ DOCUMENT_KINDS = [
      "page", "website", "site", "biography", "platform", "plan", "proposal", "bill", "agreement", "appearance"},
 ]
 DOCUMENT_NOUNS = {noun: kinds for kinds in DOCUMENT_KINDS for noun in kinds}
+# Verbs whose subject issues a document of that kind (``X announced …`` -> ``the release``).
+DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "sue": DOCUMENT_KINDS[2]}
+# Verbs that make their subject the owner of the document they govern (``X said in a statement``).
+ISSUING_VERBS = {"say", "issue", "release", "publish", "file", "post", "air", "run", "conduct", "send", "write",
+                 "produce", "unveil", "put", "state", "announce", "tell", "add", "report", "find", "write"}
 ORG_NOUNS = {
     "company", "firm", "corporation", "group", "organization", "organisation", "agency", "department",
     "ministry", "commission", "committee", "council", "board", "bureau", "office", "administration",
@@ -121,6 +132,8 @@ def resolve(finder: Any, found: Any, span: Any) -> Any:
         return None
     if len(tokens) == 1 and tokens[0].pos_ == "PRON":
         return state.pronoun(tokens[0])
+    if span.root.pos_ != "NOUN" or span.root.ent_type_ or state.mentions.cluster_at(span) is not None:
+        return None  # a name: the finder's own rules
     return state.description(span)
 
 
@@ -150,20 +163,39 @@ class Coref:
             return self.relative(token)
         if low in FIRST_PERSON:
             return self.first_person(token)
-        gender = PRONOUN_GENDER.get(low)
-        if gender is not None:
-            return self.person_before(token.idx, gender)
+        if low in PRONOUN_GENDER:
+            return self._person_pronoun(token)
         return None  # it / they: the finder's organisation fallback
+
+    def _person_pronoun(self, token: Any) -> Any:
+        """he / she: a name the pronoun's clause hangs on (``Clinton, though she said …``), else the latest
+        person of its sentence before it (``As for Trump, he said``), else the latest salient person."""
+        gender = PRONOUN_GENDER[token.lower_]
+        for head in (token.head, token.head.head):
+            if head.ent_type_ == "PERSON" and head.i != token.i:
+                named = self.mentions.cluster_at(_entity_span(head))
+                if named is not None and self._agrees(named, gender):
+                    return named
+        sentence = token.sent
+        for other in reversed(self.doc[sentence.start : token.i]):
+            if other.ent_type_ == "PERSON" and other.ent_iob_ == "B" and not self._quoted(other.idx) \
+                    and not self._inside_content(other.idx):
+                named = self.mentions.cluster_at(_entity_span(other))
+                if named is not None and self._agrees(named, gender):
+                    return named
+                break
+        return self.person_before(token.idx, gender)
+
+    def _agrees(self, cluster: Any, gender: str | None) -> bool:
+        known = self.genders().get(cluster.key)
+        return not (gender and known and known != gender)
 
     def person_before(self, at: int, gender: str | None) -> Any:
         """The latest salient person before ``at`` whose gender does not contradict ``gender``."""
         window = self._window(at)
         best, best_at = None, -1
         for cluster in self.mentions.clusters:
-            if not self._person_like(cluster):
-                continue
-            known = self.genders().get(cluster.key)
-            if gender and known and known != gender:
+            if not self._person_like(cluster) or not self._agrees(cluster, gender):
                 continue
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > best_at:
@@ -174,19 +206,22 @@ class Coref:
         """The latest organisation named with ``noun`` (``State Department`` for ``the department``),
         else the latest salient organisation."""
         window = self._window(at)
-        named, salient = (None, -1), (None, -1)
+        named, salient, latest = (None, -1), (None, -1), (None, -1)
         for cluster in self.mentions.clusters:
             if cluster.kind != "organization":
                 continue
             last = max((a for a, _ in cluster.hits if window <= a < at), default=-1)
             if noun and last > named[1] and any(noun in n.lower().split() for n in cluster.names):
                 named = (cluster, last)
+            if last > latest[1]:
+                latest = (cluster, last)
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > salient[1]:
                 salient = (cluster, hit)
-        return named[0] or salient[0]
+        return named[0] or salient[0] or latest[0]
 
     def _salient_hit(self, cluster: Any, at: int, window: int) -> int | None:
+        """The latest subject or speaker mention of the cluster in the window, outside statement contents."""
         for hit, salient in reversed(cluster.hits):
             if hit >= at:
                 continue
@@ -197,7 +232,10 @@ class Coref:
         return None
 
     def _person_like(self, cluster: Any) -> bool:
-        return cluster.kind == "person" or (cluster.spoke and len(cluster.name_folded) == 1 and cluster.kind != "place")
+        return cluster.kind == "person" or (cluster.spoke and len(cluster.name_folded) == 1 and cluster.kind == "other")
+
+    def _quoted(self, at: int) -> bool:
+        return any(q.open < at < q.close for q in self.finder.full_quotes)
 
     def _inside_content(self, at: int) -> bool:
         return any(a <= at < b for a, b in self.contents)
@@ -218,7 +256,22 @@ class Coref:
             antecedent = self.doc[i] if i >= 0 else None
         if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
             return None
+        if token.lower_ in ("who", "whom"):
+            antecedent = self._person_head(antecedent)
         return self.noun_phrase(antecedent)
+
+    @staticmethod
+    def _person_head(token: Any) -> Any:
+        """``who`` is a person: from ``Englewood`` in ``X, a doctor from Englewood, who`` up to X."""
+        current = token
+        for _ in range(6):
+            if current.ent_type_ == "PERSON" or current.ent_type_ == "" and current.pos_ == "NOUN" \
+                    and current.dep_ != "pobj":
+                return current
+            if current.head is current:
+                break
+            current = current.head
+        return token
 
     def first_person(self, token: Any) -> Any:
         quote = next((q for q in self.finder.full_quotes if q.open < token.idx < q.close), None)
@@ -226,18 +279,36 @@ class Coref:
             outer = next((f for f in self.finder.found if f.start <= token.idx < f.end and f.speaker_key), None)
             return self._cluster_by_key(outer.speaker_key) if outer is not None else None
         if token.lower_ in ("i", "me"):
-            return self.author()
+            return self.signature(token.idx) or self.author()
         return None
 
     def author(self) -> Any:
-        """The person a closing line names as the writer (``Jane Roe is a professor at …``)."""
-        last = self.finder.paras[-1]
-        line = self.finder.text[last[0] : last[1]]
-        match = re.match(r"\s*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}) (?:is|was) (?:a|an|the) ", line)
-        if match is None:
+        """The person a closing line names as the writer (``Jane Roe, a historian, is a professor at …``)."""
+        start, end = self.finder.paras[-1]
+        match = re.match(rf"\s*({NAME})(?:, [^,]+,)? (?:is|was) (?:a|an|the) ", self.finder.text[start:end])
+        return self._name_at(start + match.start(1), start + match.end(1)) if match else None
+
+    def signature(self, at: int) -> Any:
+        """A letter's writer: the first paragraph after the pronoun that is only a name (``Jo Brandt.``)."""
+        finder = self.finder
+        for start, end in finder.paras[finder.para_of(at) + 1 : finder.para_of(at) + 7]:
+            line = finder.text[start:end].strip()
+            if line.isupper():
+                return None  # a section heading (``TWITTER.``): the letter had no signature
+            match = re.fullmatch(rf"({NAME})\.?", line)
+            if match:
+                span = self.doc.char_span(start, end, alignment_mode="expand")
+                if span is None or any(e.label_ in ("ORG", "GPE", "LOC", "FAC") for e in span.ents):
+                    return None
+                offset = start + finder.text[start:end].index(line)
+                return self._name_at(offset + match.start(1), offset + match.end(1))
+        return None
+
+    def _name_at(self, start: int, end: int) -> Any:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
             return None
-        span = self.doc.char_span(last[0] + match.start(1), last[0] + match.end(1), alignment_mode="expand")
-        return self.mentions.cluster_at(span) if span is not None else None
+        return self.mentions.cluster_at(span) or self.mentions.add_speaker_name(span)
 
     def _cluster_by_key(self, key: str) -> Any:
         return next((c for c in self.mentions.clusters if c.key == key), None)
@@ -275,7 +346,8 @@ class Coref:
         if head in GENERIC_PEOPLE or span.root.tag_ in ("NNS", "NNPS"):
             return None
         role, modifiers = role_head(span.text)
-        fitting = [(role_score(role, modifiers, c.roles), c) for c in self.mentions.clusters if c.kind == "person"]
+        fitting = [(role_score(role, modifiers, c.roles + self.titles(c)), c) for c in self.mentions.clusters
+                   if c.kind == "person"]
         fitting = [(s, c) for s, c in fitting if s]
         if fitting:
             best = max(s for s, _ in fitting)
@@ -298,8 +370,13 @@ class Coref:
                 break
             if token.pos_ in ("NOUN", "PROPN") and (token.lemma_.lower() in kinds or token.lower_ in kinds):
                 owner = self.owner(token)
-                if owner is not None:
-                    return owner
+            elif token.pos_ == "VERB" and DOCUMENT_VERBS.get(token.lemma_.lower()) is kinds:
+                subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+                owner = self.noun_phrase(subject) if subject is not None else None
+            else:
+                continue
+            if owner is not None:
+                return owner
         return self.owner(root)
 
     def owner(self, token: Any) -> Any:
@@ -315,7 +392,7 @@ class Coref:
         verb = token.head
         if token.dep_ == "pobj":
             verb = verb.head
-        if verb.pos_ in ("VERB", "AUX") and token.dep_ in ("pobj", "dobj"):
+        if verb.pos_ == "VERB" and verb.lemma_.lower() in ISSUING_VERBS and token.dep_ in ("pobj", "dobj"):
             subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
             if subject is not None and subject.i != token.i:
                 return self.noun_phrase(subject)
@@ -340,6 +417,16 @@ class Coref:
             start = token.left_edge.i
             return self.description(self.doc[start : token.i + 1])
         return None
+
+    def titles(self, cluster: Any) -> list[str]:
+        """Titles written just before the cluster's names (``Sen.``, ``Gov.``) as role nouns."""
+        out = []
+        for start, _ in cluster.spans:
+            before = self.finder.text[max(0, start - 12) : start].split()
+            word = before[-1].lower().rstrip(".") if before else ""
+            if word in TITLE_ROLES:
+                out.append(TITLE_ROLES[word])
+        return out
 
     # -- genders from the text
     def genders(self) -> dict[str, str]:

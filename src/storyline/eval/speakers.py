@@ -65,14 +65,18 @@ def _words(name: str) -> list[str]:
 
 
 def _contains(longer: list[str], shorter: list[str]) -> bool:
-    n = len(shorter)
-    return any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
+    """``shorter`` is ``longer`` with words left out (``Holocaust Museum`` in ``Holocaust Memorial Museum``)."""
+    words = iter(longer)
+    return all(w in words for w in shorter)
 
 
 def _acronym(short: list[str], long: list[str]) -> bool:
-    """``FBI`` ~ ``Federal Bureau of Investigation``."""
-    return len(short) == 1 and len(short[0]) >= 2 and \
-        short[0] == "".join(w[0] for w in long if w not in ORG_STOPWORDS)
+    """``FBI`` ~ ``Federal Bureau of Investigation``; ``IG`` ~ ``State Department inspector general``."""
+    if len(short) != 1 or len(short[0]) < 2:
+        return False
+    initials = "".join(w[0] for w in long)
+    return short[0] in initials and any(initials[i : i + len(short[0])] == short[0] and len(long) >= len(short[0])
+                                        for i in range(len(initials)))
 
 
 def names_agree(system: str, gold: str, kind: str | None) -> bool:
