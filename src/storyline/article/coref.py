@@ -68,7 +68,8 @@ TITLE_ROLES = {"sen": "senator", "senator": "senator", "rep": "representative co
 DOCUMENT_KINDS = [
     {"statement", "release", "announcement", "communique", "memo", "letter", "email", "message", "post", "tweet"},
     {"report", "study", "findings", "survey", "poll", "results", "analysis", "review", "summary", "audit"},
-    {"lawsuit", "suit", "complaint", "filing", "motion", "order", "ruling"},
+    {"lawsuit", "suit", "complaint", "filing", "motion"},
+    {"ruling", "order", "decision", "opinion", "verdict"},
     {"ad", "advertisement", "commercial", "spot", "video"},
     {"book", "passage", "excerpt", "memoir", "article", "column", "editorial", "document", "documents",
      "page", "website", "site", "biography", "platform", "plan", "proposal", "bill", "agreement", "appearance"},
@@ -78,7 +79,8 @@ DOCUMENT_NOUNS = {noun: kinds for kinds in DOCUMENT_KINDS for noun in kinds}
 DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "sue": DOCUMENT_KINDS[2]}
 # Verbs that make their subject the owner of the document they govern (``X said in a statement``).
 ISSUING_VERBS = {"say", "issue", "release", "publish", "file", "post", "air", "run", "conduct", "send", "write",
-                 "produce", "unveil", "put", "state", "announce", "tell", "add", "report", "find", "write"}
+                 "produce", "unveil", "put", "state", "announce", "tell", "add", "report", "find", "spend",
+                 "buy", "launch", "sign", "draft", "commission", "submit"}
 ORG_NOUNS = {
     "company", "firm", "corporation", "group", "organization", "organisation", "agency", "department",
     "ministry", "commission", "committee", "council", "board", "bureau", "office", "administration",
@@ -165,7 +167,9 @@ class Coref:
             return self.first_person(token)
         if low in PRONOUN_GENDER:
             return self._person_pronoun(token)
-        return None  # it / they: the finder's organisation fallback
+        if low == "it":
+            return self.org_before(token.idx, None)
+        return None  # they: the finder's organisation fallback
 
     def _person_pronoun(self, token: Any) -> Any:
         """he / she: a name the pronoun's clause hangs on (``Clinton, though she said …``), else the latest
@@ -181,8 +185,8 @@ class Coref:
             if other.ent_type_ == "PERSON" and other.ent_iob_ == "B" and not self._quoted(other.idx) \
                     and not self._inside_content(other.idx):
                 named = self.mentions.cluster_at(_entity_span(other))
-                if named is not None and self._agrees(named, gender):
-                    return named
+                if named is not None and len(named.hits) > 1 and self._agrees(named, gender):
+                    return named  # named more than once: not a stray tag (``Conceding that …``)
                 break
         return self.person_before(token.idx, gender)
 
@@ -322,6 +326,8 @@ class Coref:
             if named is not None:
                 return named  # ``Y, a pollster …``
         possessor = next((t for t in root.children if t.dep_ == "poss"), None)
+        if possessor is not None and possessor.pos_ == "NOUN" and not possessor.ent_type_:
+            return self.description(self.doc[possessor.left_edge.i : possessor.i + 1])  # ``the mogul's plan``
         if possessor is not None and possessor.lower_ in POSSESSIVE_PRONOUNS:
             pronoun = POSSESSIVE_PRONOUNS[possessor.lower_]
             if pronoun in ("he", "she"):
@@ -336,9 +342,38 @@ class Coref:
             return self.document_owner(root)
         if head in ORG_NOUNS:
             if head == "campaign":
-                return self.org_before(root.idx, "campaign") or self.person_before(root.idx, None)
-            return self.org_before(root.idx, head)
+                return self.campaign_owner(root) or self.person_before(root.idx, None)
+            return self.same_noun_owner(root) or self.org_before(root.idx, head)
         return self.person_role(span, head)
+
+    def same_noun_owner(self, root: Any) -> Any:
+        """``the group`` after ``the trade group for the Blue Cross plans``: whom the text tied that noun to."""
+        window = self._window(root.idx)
+        lemma = root.lemma_.lower()
+        for token in reversed(self.doc[: root.i]):
+            if token.idx < window:
+                break
+            if token.lemma_.lower() == lemma and token.pos_ == "NOUN":
+                owner = self.owner(token)
+                if owner is not None:
+                    return owner
+        return None
+
+    def campaign_owner(self, root: Any) -> Any:
+        """``the campaign``: whose campaign the text last named (``the Clinton campaign``, ``Sanders's campaign``)."""
+        window = self._window(root.idx)
+        for token in reversed(self.doc[: root.i]):
+            if token.idx < window:
+                break
+            if token.lemma_.lower() == "campaign":
+                owner = next((c for c in token.children if c.dep_ in ("poss", "compound") and c.ent_type_), None)
+                if owner is not None:
+                    return self.noun_phrase(owner)
+        return self.org_before(root.idx, "campaign") if self._named_org(root.idx, "campaign") else None
+
+    def _named_org(self, at: int, noun: str) -> bool:
+        return any(c.kind == "organization" and any(noun in n.lower().split() for n in c.names)
+                   and any(a < at for a, _ in c.hits) for c in self.mentions.clusters)
 
     def person_role(self, span: Any, head: str) -> Any:
         from storyline.statements import role_head, role_score  # statements imports this module
@@ -348,7 +383,7 @@ class Coref:
         role, modifiers = role_head(span.text)
         fitting = [(role_score(role, modifiers, c.roles + self.titles(c)), c) for c in self.mentions.clusters
                    if c.kind == "person"]
-        fitting = [(s, c) for s, c in fitting if s]
+        fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)]
         if fitting:
             best = max(s for s, _ in fitting)
             pool = {c.key for s, c in fitting if s == best}
@@ -364,10 +399,7 @@ class Coref:
     def document_owner(self, root: Any) -> Any:
         """Who issued the latest earlier document of the same kind (``X said in a statement``)."""
         kinds = DOCUMENT_NOUNS.get(root.lemma_.lower()) or DOCUMENT_NOUNS.get(root.lower_, set())
-        window = self._window(root.idx)
         for token in reversed(self.doc[: root.i]):
-            if token.idx < window:
-                break
             if token.pos_ in ("NOUN", "PROPN") and (token.lemma_.lower() in kinds or token.lower_ in kinds):
                 owner = self.owner(token)
             elif token.pos_ == "VERB" and DOCUMENT_VERBS.get(token.lemma_.lower()) is kinds:
@@ -377,18 +409,37 @@ class Coref:
                 continue
             if owner is not None:
                 return owner
-        return self.owner(root)
+        owner = self.owner(root)
+        if owner is None and kinds is DOCUMENT_KINDS[0]:
+            owner = self.previous_speaker(root.idx)  # ``X confirmed … According to the statement, …``
+        return owner
+
+    def previous_speaker(self, at: int) -> Any:
+        """The speaker of the latest statement whose cue comes before ``at``, within the window."""
+        window = self._window(at)
+        earlier = [f for f in self.finder.found if window <= f.cue[0] < at and f.speaker_key]
+        if not earlier:
+            return None
+        return self._cluster_by_key(max(earlier, key=lambda f: f.cue[0]).speaker_key)
 
     def owner(self, token: Any) -> Any:
         """The entity a document noun belongs to, by its possessor, compound, preposition or verb."""
         for child in token.children:
-            if child.dep_ in ("poss", "compound", "nmod") and child.ent_type_:
-                return self.noun_phrase(child)
+            if child.dep_ in ("poss", "compound", "nmod") and (child.ent_type_ or child.pos_ == "PROPN"):
+                named = self.noun_phrase(child)
+                if named is not None:
+                    return named
         for child in token.children:
-            if child.dep_ == "prep" and child.lower_ in ("from", "by", "of"):
+            if child.dep_ == "prep" and child.lower_ in ("from", "by", "of", "for"):
                 for obj in child.children:
-                    if obj.dep_ == "pobj" and (obj.ent_type_ or obj.pos_ == "PROPN"):
-                        return self.noun_phrase(obj)
+                    if obj.dep_ != "pobj":
+                        continue
+                    names = [obj] + [c for c in obj.children if c.dep_ == "compound"]
+                    for name in names:
+                        if name.ent_type_ or name.pos_ == "PROPN":
+                            named = self.noun_phrase(name)
+                            if named is not None:
+                                return named
         verb = token.head
         if token.dep_ == "pobj":
             verb = verb.head
@@ -400,8 +451,11 @@ class Coref:
 
     def noun_phrase(self, token: Any) -> Any:
         """The cluster of the phrase headed by ``token``: a name, a possessor, an apposition, a role."""
-        if token.ent_type_:
-            cluster = self.mentions.cluster_at(_entity_span(token))
+        if token.ent_type_ or token.pos_ == "PROPN":
+            span = _entity_span(token)
+            cluster = self.mentions.cluster_at(span)
+            if cluster is None and token.ent_type_ in ("ORG", "PERSON", ""):
+                cluster = self.mentions.add_speaker_name(span)  # a name the tagger missed, as the finder does
             if cluster is not None:
                 return cluster
         for child in token.children:
