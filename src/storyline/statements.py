@@ -856,6 +856,8 @@ class StatementFinder:
         mention = {"start": span.start_char, "end": span.end_char, "text": span.text}
         # pronouns, role and group nouns first (storyline.article.coref), then the older rules below
         cluster = coref.resolve(self, found, span) if coref.enabled() else None
+        if cluster is coref.NOBODY:
+            return mention, None  # a description the text ties to no one
         if cluster is None and len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
             span = _speaker_span(span[0].head.head)  # ``X, who said …``: the mention is "who", the speaker X
         if cluster is None:

@@ -126,8 +126,14 @@ def disabled() -> Iterator[None]:
 
 
 # ------------------------------------------------------------------ entry
+NOBODY = object()  # a definite description read in full that the text ties to no one
+
+
 def resolve(finder: Any, found: Any, span: Any) -> Any:
-    """The cluster a speaker mention refers to, or None when the text does not decide."""
+    """The cluster a speaker mention refers to; ``NOBODY`` for a definite description (``the official``)
+    the text ties to no one (the finder's looser role rule would take a later mention); None when this
+    module has no rule for the mention (names, it, they) or no answer for a pronoun, so that the
+    finder's own rules apply."""
     state = _state(finder)
     tokens = [t for t in span if not t.is_punct and not t.is_space]
     if not tokens:
@@ -136,7 +142,8 @@ def resolve(finder: Any, found: Any, span: Any) -> Any:
         return state.pronoun(tokens[0])
     if span.root.pos_ != "NOUN" or span.root.ent_type_ or state.mentions.cluster_at(span) is not None:
         return None  # a name: the finder's own rules
-    return state.description(span)
+    cluster = state.description(span)
+    return NOBODY if cluster is None and len(tokens) > 1 else cluster
 
 
 def _state(finder: Any) -> Coref:
@@ -326,6 +333,8 @@ class Coref:
             if named is not None:
                 return named  # ``Y, a pollster …``
         possessor = next((t for t in root.children if t.dep_ == "poss"), None)
+        if possessor is not None and _animate(root):
+            return None  # ``his wife``, ``the minister's spokeswoman``: someone else, unnamed
         if possessor is not None and possessor.pos_ == "NOUN" and not possessor.ent_type_:
             return self.description(self.doc[possessor.left_edge.i : possessor.i + 1])  # ``the mogul's plan``
         if possessor is not None and possessor.lower_ in POSSESSIVE_PRONOUNS:
@@ -336,8 +345,8 @@ class Coref:
         if any(t.lower_ in ("a", "an", "some", "another", "one") for t in span):
             return None  # indefinite: someone new
         head = root.lemma_.lower() if root.tag_ not in ("NNS", "NNPS") else root.lower_
-        if head in ("latter", "former"):
-            return None
+        if head in ("latter", "former") or root.lower_ in ("latter", "former"):
+            return self.latter_or_former(root)
         if head in DOCUMENT_NOUNS or root.lower_ in DOCUMENT_NOUNS:
             return self.document_owner(root)
         if head in ORG_NOUNS:
@@ -358,6 +367,19 @@ class Coref:
                 if owner is not None:
                     return owner
         return None
+
+    def latter_or_former(self, root: Any) -> Any:
+        """``the latter``: the last of the entities named in the sentence before (or earlier in its own)."""
+        sentence = root.sent
+        previous = self.doc[sentence.start - 1].sent if sentence.start > 0 else sentence
+        named: list[Any] = []
+        for token in self.doc[previous.start : root.i]:
+            cluster = self.mentions.by_start.get(token.idx)
+            if cluster is not None and cluster.kind in ("person", "organization") and cluster not in named:
+                named.append(cluster)
+        if len(named) < 2:
+            return None
+        return named[-1] if root.lower_ == "latter" else named[0]
 
     def campaign_owner(self, root: Any) -> Any:
         """``the campaign``: whose campaign the text last named (``the Clinton campaign``, ``Sanders's campaign``)."""
@@ -454,7 +476,7 @@ class Coref:
         if token.ent_type_ or token.pos_ == "PROPN":
             span = _entity_span(token)
             cluster = self.mentions.cluster_at(span)
-            if cluster is None and token.ent_type_ in ("ORG", "PERSON", ""):
+            if cluster is None and token.ent_type_ in ("ORG", "PERSON"):
                 cluster = self.mentions.add_speaker_name(span)  # a name the tagger missed, as the finder does
             if cluster is not None:
                 return cluster
@@ -518,6 +540,18 @@ class Coref:
             if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
                 genders[key] = ranked[0][0]
         return genders
+
+
+ANIMATE_SUFFIXES = ("man", "woman", "person", "ist", "wife", "husband")
+FAMILY = {"wife", "husband", "son", "daughter", "mother", "father", "brother", "sister", "friend", "family",
+          "children", "kids", "parents", "lawyer", "lawyers", "attorney", "attorneys", "aide", "aides", "staff",
+          "adviser", "advisers", "advisor", "advisors", "spokeswoman", "spokesman", "spokesperson", "doctor"}
+
+
+def _animate(token: Any) -> bool:
+    """A noun for a person (``wife``, ``spokeswoman``, ``adviser``), who is not the possessor."""
+    word = token.lower_
+    return word in FAMILY or word in GENERIC_PEOPLE or word in PUBLIC_TITLES or word.endswith(ANIMATE_SUFFIXES)
 
 
 def _entity_span(token: Any) -> Any:
