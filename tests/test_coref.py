@@ -91,3 +91,9 @@ def test_coref_disabled_keeps_the_older_rules() -> None:
     with coref.disabled():
         assert _speaker_of(text, "repairs would take") is None
     assert coref.enabled()
+
+
+def test_coref_the_latter_is_the_last_named_before_it() -> None:
+    text = ("The ministry confirmed that Prime Minister Anna Ruud called President Tomas Brandt on Friday, "
+            "while the latter said that his government was ready to resume the ferry talks.\n")
+    assert _speaker_of(text, "his government was ready") == "Tomas Brandt"
