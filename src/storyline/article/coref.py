@@ -140,6 +140,8 @@ def resolve(finder: Any, found: Any, span: Any) -> Any:
         return None
     if len(tokens) == 1 and tokens[0].pos_ == "PRON":
         return state.pronoun(tokens[0])
+    if span.root.lower_ in ("latter", "former"):
+        return state.latter_or_former(span.root) or NOBODY
     if span.root.pos_ != "NOUN" or span.root.ent_type_ or state.mentions.cluster_at(span) is not None:
         return None  # a name: the finder's own rules
     cluster = state.description(span)
@@ -372,14 +374,15 @@ class Coref:
         """``the latter``: the last of the entities named in the sentence before (or earlier in its own)."""
         sentence = root.sent
         previous = self.doc[sentence.start - 1].sent if sentence.start > 0 else sentence
-        named: list[Any] = []
-        for token in self.doc[previous.start : root.i]:
-            cluster = self.mentions.by_start.get(token.idx)
-            if cluster is not None and cluster.kind in ("person", "organization") and cluster not in named:
-                named.append(cluster)
-        if len(named) < 2:
-            return None
-        return named[-1] if root.lower_ == "latter" else named[0]
+        for begin in (sentence.start, previous.start):  # its own sentence first, then with the one before
+            named: list[Any] = []
+            for token in self.doc[begin : root.i]:
+                cluster = self.mentions.by_start.get(token.idx)
+                if cluster is not None and cluster.kind in ("person", "organization") and cluster not in named:
+                    named.append(cluster)
+            if len(named) >= 2:
+                return named[-1] if root.lower_ == "latter" else named[0]
+        return None
 
     def campaign_owner(self, root: Any) -> Any:
         """``the campaign``: whose campaign the text last named (``the Clinton campaign``, ``Sanders's campaign``)."""

@@ -272,7 +272,21 @@ def render(result: dict[str, Any], command: str) -> str:
         *rows,
         "",
         "Targets (issue 15): accuracy >= 0.85 with at most 10 % null.",
+        "",
+        ERROR_ANALYSIS,
     ]) + "\n"
+
+
+# Written by reading the ``--errors`` output of the run of 2026-12-02 (kinds, not counts).
+ERROR_ANALYSIS = """Where it is still wrong or null (from `--errors`, by kind): about a fifth of the items have no
+matching system statement at all (cues the statement finder does not take, a different content span);
+first-person speakers outside quotes are mostly a paper's own "we asked our followers" or a columnist
+named only in the byline metadata, which the text does not give; relative pronouns whose clause the
+parser hangs elsewhere, or whose antecedent the tagger does not call a name (a website, a hacker
+named later); "the company" or "the group" taking the latest organisation when the text meant an
+earlier one; he/she after a topic change where the latest subject of that gender is someone else,
+and gender the text never shows (no Mr./Mrs., no pronoun after a sole name); names the tagger
+splits or pads ("X. Sexton", "WMUR" for "CNN/WMUR")."""
 
 
 def main(argv: list[str] | None = None) -> int:
