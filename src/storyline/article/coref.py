@@ -1,34 +1,47 @@
 """Speaker coreference: the entity a pronoun or role noun standing as a speaker refers to.
 
-Called by the statement finder (``statements.StatementFinder._mention``) when a
-speaker mention is not itself a known name; returns one of the article's
-entity clusters, or ``None`` when the text does not decide (the finder then
-keeps its older fallbacks). Rules, all over the spaCy parse of one article:
+Called by the statement finder (``statements.StatementFinder._mention``) for
+every speaker mention before its own rules; returns one of the article's
+entity clusters, ``NOBODY`` for a definite description the text ties to no
+one (``the official``: it stays null), or ``None`` where this module has no
+rule or no answer (names, ``they``), so that the finder's rules apply.
+Everything comes from the spaCy parse and the text of one article:
 
 - **Relative pronouns** (``X, who said``): the noun phrase the clause hangs on,
-  else the phrase just before the pronoun; a role noun in apposition to a name
-  (``Y, a pollster who said``) is that name.
-- **First person inside a quote**: the quote's speaker. Outside quotes, ``I``
-  in an opinion piece is its author when the closing line names one
-  (``Jane Roe is a professor at …``).
-- **he / she / him / her**: the latest earlier person mention that is a
-  subject or a speaker, outside the content of earlier statements (a person
-  only talked about is not salient), within the last paragraphs, whose gender
-  does not contradict the pronoun. Gender comes from the text only: titles
-  (Mr., Mrs., Ms.), gendered role nouns (spokeswoman) and pronouns that agree
-  with a sole person named before them in the same sentence.
-- **Possessives** (``his campaign``, ``her office``): the possessor pronoun,
-  resolved as above.
+  else the phrase just before the pronoun; ``who`` climbs from a place to the
+  person (``Y, a doctor from Z, who said``) and a role noun in apposition to a
+  name is that name.
+- **First person**: inside a quote, the quote's speaker; outside quotes, a
+  letter's signature (the next paragraph that is only a name) or the author a
+  closing line names (``Jane Roe is a professor at …``).
+- **he / she**: a name the pronoun's clause hangs on (``Clinton, though she
+  said``), else a person named earlier in its sentence (``As for X, he said``),
+  else the latest person mention that is a subject or a speaker, outside the
+  content of statements (a person only talked about is not salient), within
+  the last paragraphs; always skipping people whose gender contradicts the
+  pronoun. Gender is read from the text only: titles (Mr., Mrs., Ms.),
+  gendered role nouns (spokeswoman) and pronouns after a sole person named
+  in the same sentence. ``it``: the latest organisation.
+- **Possessives** (``his campaign``, ``the mogul's plan``): the possessor,
+  unless the head is a person (``his wife``, ``the minister's spokeswoman``).
 - **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
-  the latest earlier mention of the same kind of document: its possessor, its
-  ``from``/``by``/``of`` phrase, a name compounded with it (``CBS poll``), or
-  the subject of the verb it belongs to (``X said in a statement``).
-- **Organisation nouns** (``the company``, ``the department``): the latest
-  organisation whose name holds the noun, else the latest salient organisation.
-- **Person role nouns** (``the senator``, ``the candidate``): the person whose
-  roles fit (``statements.role_score``); for titles of public figures, else the
-  latest salient person. Generic nouns (``the official``, ``the source``) need a
-  fitting role and otherwise stay null.
+  the latest earlier mention of that kind of document (its possessor, a name
+  compounded with it, its ``from``/``by``/``of``/``for`` phrase, the subject of
+  the verb that issued it: ``X said in a statement``, ``X will sue``); for a
+  statement with no earlier mention, the previous speaker.
+- **Organisation nouns** (``the company``, ``the campaign``): whom the text
+  tied the same noun to before (``the Clinton campaign``), else the latest
+  organisation named with the noun (``State Department`` for ``the
+  department``), else the latest salient organisation.
+- **Person role nouns** (``the senator``): the person earlier in the text whose
+  roles or titles fit (``statements.role_score``; ``Sen.`` counts as senator);
+  for titles of public figures, else the latest salient person. Generic nouns
+  (``the official``, ``the source``) need a fitting role.
+- ``the latter`` / ``the former``: the last / first entity named in its
+  sentence (or with the sentence before).
+
+``disabled()`` turns the module off for before/after measurements
+(``storyline.eval.speakers``).
 """
 
 from __future__ import annotations
@@ -87,8 +100,8 @@ ORG_NOUNS = {
     "government", "party", "campaign", "team", "network", "outlet", "newspaper", "paper", "magazine",
     "channel", "station", "publisher", "bank", "fund", "foundation", "institute", "university", "school",
     "college", "church", "union", "association", "coalition", "alliance", "court", "police", "army",
-    "military", "club", "league", "museum", "center", "centre", "airline", "network", "service", "pac",
-    "caucus", "court", "legislature", "senate", "house", "congress", "parliament", "regime", "kremlin",
+    "military", "club", "league", "museum", "center", "centre", "airline", "service", "pac",
+    "caucus", "legislature", "senate", "house", "congress", "parliament", "regime", "kremlin",
 }
 # Titles of public figures that, in news copy, refer back to the person the story is about.
 PUBLIC_TITLES = {
@@ -98,7 +111,7 @@ PUBLIC_TITLES = {
     "representative", "leader", "chancellor", "premier", "king", "queen", "pope", "ambassador", "author",
     "columnist", "writer", "star", "actor", "actress", "comedian", "host", "anchor", "donor", "activist",
     "socialist", "democrat", "republican", "independent", "hopeful", "challenger", "incumbent", "rival",
-    "contender", "nominee", "veteran", "general", "pastor", "reverend", "bishop", "director", "founder",
+    "contender", "veteran", "general", "pastor", "reverend", "bishop", "director", "founder",
     "executive", "ceo", "owner", "investor", "manager", "economist", "scholar", "professor", "historian",
     "attorney", "lawyer", "prosecutor", "sheriff", "commissioner", "diplomat", "envoy", "negotiator",
     "spokesman", "spokeswoman", "spokesperson", "aide", "adviser", "advisor", "strategist", "pollster",
@@ -189,8 +202,7 @@ class Coref:
                 named = self.mentions.cluster_at(_entity_span(head))
                 if named is not None and self._agrees(named, gender):
                     return named
-        sentence = token.sent
-        for other in reversed(self.doc[sentence.start : token.i]):
+        for other in reversed(self.doc[_sentence_start(token) : token.i]):
             if other.ent_type_ == "PERSON" and other.ent_iob_ == "B" and not self._quoted(other.idx) \
                     and not self._inside_content(other.idx):
                 named = self.mentions.cluster_at(_entity_span(other))
@@ -372,9 +384,9 @@ class Coref:
 
     def latter_or_former(self, root: Any) -> Any:
         """``the latter``: the last of the entities named in the sentence before (or earlier in its own)."""
-        sentence = root.sent
-        previous = self.doc[sentence.start - 1].sent if sentence.start > 0 else sentence
-        for begin in (sentence.start, previous.start):  # its own sentence first, then with the one before
+        start = _sentence_start(root)
+        previous = _sentence_start(self.doc[start - 1]) if start > 0 else start
+        for begin in (start, previous):  # its own sentence first, then with the one before
             named: list[Any] = []
             for token in self.doc[begin : root.i]:
                 cluster = self.mentions.by_start.get(token.idx)
@@ -528,15 +540,16 @@ class Coref:
                 for word in role.lower().split():
                     if word in ROLE_GENDER:
                         count[ROLE_GENDER[word]] += 2
-        for sent in self.doc.sents:  # a pronoun after one sole person named in its sentence agrees with it
-            people = []
-            for token in sent:
-                cluster = self.mentions.by_start.get(token.idx)
-                if cluster is not None and cluster.kind == "person" and cluster.key not in people:
-                    people.append(cluster.key)
-                gender = PRONOUN_GENDER.get(token.lower_)
-                if gender and len(people) == 1:
-                    votes.setdefault(people[0], Counter())[gender] += 1
+        people: list[str] = []  # a pronoun after one sole person named in its sentence agrees with it
+        for token in self.doc:
+            if token.is_sent_start:
+                people = []
+            cluster = self.mentions.by_start.get(token.idx)
+            if cluster is not None and cluster.kind == "person" and cluster.key not in people:
+                people.append(cluster.key)
+            gender = PRONOUN_GENDER.get(token.lower_)
+            if gender and len(people) == 1:
+                votes.setdefault(people[0], Counter())[gender] += 1
         genders = {}
         for key, count in votes.items():
             ranked = count.most_common(2)
@@ -555,6 +568,14 @@ def _animate(token: Any) -> bool:
     """A noun for a person (``wife``, ``spokeswoman``, ``adviser``), who is not the possessor."""
     word = token.lower_
     return word in FAMILY or word in GENERIC_PEOPLE or word in PUBLIC_TITLES or word.endswith(ANIMATE_SUFFIXES)
+
+
+def _sentence_start(token: Any) -> int:
+    """Index of the first token of ``token``'s sentence (``token.sent`` builds the whole span list)."""
+    i = token.i
+    while i > 0 and not token.doc[i].is_sent_start:
+        i -= 1
+    return i
 
 
 def _entity_span(token: Any) -> Any:

@@ -72,11 +72,7 @@ def _contains(longer: list[str], shorter: list[str]) -> bool:
 
 def _acronym(short: list[str], long: list[str]) -> bool:
     """``FBI`` ~ ``Federal Bureau of Investigation``; ``IG`` ~ ``State Department inspector general``."""
-    if len(short) != 1 or len(short[0]) < 2:
-        return False
-    initials = "".join(w[0] for w in long)
-    return short[0] in initials and any(initials[i : i + len(short[0])] == short[0] and len(long) >= len(short[0])
-                                        for i in range(len(initials)))
+    return len(short) == 1 and len(short[0]) >= 2 and short[0] in "".join(w[0] for w in long)
 
 
 def names_agree(system: str, gold: str, kind: str | None) -> bool:
@@ -84,9 +80,10 @@ def names_agree(system: str, gold: str, kind: str | None) -> bool:
 
     People: the same folded surname, and the same first name (or initial) when
     both give one (``Mr. Trump`` ~ ``Donald J. Trump``; ``Bill Clinton`` is not
-    ``Hillary Clinton``); a bare surname may be either of two (``Ms. Acosta``). Organisations and others: the same folded words, one
-    name inside the other (``the State Department`` ~ ``State Department
-    inspector general``) or an acronym of the other.
+    ``Hillary Clinton``); a bare surname may be either of two (``Ms. Acosta``).
+    Organisations and others: the same folded words, one name inside the
+    other with words left out (``the State Department`` ~ ``State Department
+    inspector general``) or an acronym of the other or of a run of its words.
     """
     s, g = _words(system), _words(gold)
     if not s or not g:
@@ -105,7 +102,8 @@ def names_agree(system: str, gold: str, kind: str | None) -> bool:
     g_core = [w for w in g if w not in ORG_STOPWORDS]
     if not s_core or not g_core:
         return False
-    return _contains(g_core, s_core) or _contains(s_core, g_core) or _acronym(s_core, g_core) or _acronym(g_core, s_core)
+    return (_contains(g_core, s_core) or _contains(s_core, g_core)
+            or _acronym(s_core, g_core) or _acronym(g_core, s_core))
 
 
 def label_agrees(system: str | None, gold: str | None, kind: str | None) -> bool:
