@@ -97,3 +97,12 @@ def test_coref_the_latter_is_the_last_named_before_it() -> None:
     text = ("The ministry confirmed that Prime Minister Anna Ruud called President Tomas Brandt on Friday, "
             "while the latter said that his government was ready to resume the ferry talks.\n")
     assert _speaker_of(text, "his government was ready") == "Tomas Brandt"
+
+
+def test_coref_first_person_of_a_column_is_the_writer_its_last_line_presents() -> None:
+    text = ("Ferry fares in Veldhaven have doubled in two years.\n\n"
+            "I told the harbour board last week that the new fares would empty the morning boats.\n\n"
+            "Nobody on the board has answered yet.\n\n"
+            "Brandvold is a reporter for the Veldhaven Courier.\n")
+    assert _speaker_of(text, "the new fares would empty") == "Brandvold"
+    assert _speaker_of(text.replace("is a reporter for", "is the town on"), "the new fares would empty") is None

@@ -77,6 +77,10 @@ TITLE_ROLES = {"sen": "senator", "senator": "senator", "rep": "representative co
                "gov": "governor", "governor": "governor", "president": "president", "pres": "president",
                "gen": "general", "judge": "judge", "justice": "justice", "mayor": "mayor", "dr": "doctor",
                "secretary": "secretary", "speaker": "speaker", "chairman": "chairman", "ambassador": "ambassador"}
+# Words of a closing line that presents the writer (``… is a reporter for …``).
+WRITER_WORDS = {"reporter", "writer", "columnist", "editor", "contributor", "author", "correspondent", "professor",
+                "fellow", "historian", "economist", "director", "president", "governor", "senator", "member",
+                "founder", "chairman", "analyst", "scholar", "lecturer", "attorney", "lawyer", "executive"}
 # Nouns for what was written or published: the speaker is whoever issued it.
 DOCUMENT_KINDS = [
     {"statement", "release", "announcement", "communique", "memo", "letter", "email", "message", "post", "tweet"},
@@ -310,8 +314,11 @@ class Coref:
     def author(self) -> Any:
         """The person a closing line names as the writer (``Jane Roe, a historian, is a professor at …``)."""
         start, end = self.finder.paras[-1]
-        match = re.match(rf"\s*({NAME})(?:, [^,]+,)? (?:is|was) (?:a|an|the) ", self.finder.text[start:end])
-        return self._name_at(start + match.start(1), start + match.end(1)) if match else None
+        line = self.finder.text[start:end]
+        match = re.match(rf"\s*({NAME}|[A-Z][\w'’-]+)(?:, [^,]+,)? (?:is|was) (?:a|an|the) ", line)
+        if match is None or not WRITER_WORDS & set(re.findall(r"[a-z]+", line[match.end() :].lower())):
+            return None
+        return self._name_at(start + match.start(1), start + match.end(1))
 
     def signature(self, at: int) -> Any:
         """A letter's writer: the first paragraph after the pronoun that is only a name (``Jo Brandt.``)."""
@@ -586,5 +593,10 @@ def _entity_span(token: Any) -> Any:
         while start > 0 and doc[start].ent_iob_ == "I":
             start -= 1
         while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+    elif token.pos_ == "PROPN":  # an untagged name: its run of proper nouns (``Real News Right Now``)
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and not doc[start - 1].ent_type_:
+            start -= 1
+        while end < len(doc) and doc[end].pos_ == "PROPN" and not doc[end].ent_type_:
             end += 1
     return doc[start:end]
