@@ -341,5 +341,11 @@ def _run_eval_args(module: str, args: list[str], write_docs: bool) -> None:
     raise typer.Exit(code=code or 0)
 
 
+@eval_app.command("speakers")
+def eval_speakers(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
+    """Canonical speakers of pronouns and role nouns against the team's labelled set (eval/speakers)."""
+    _run_eval("eval.speakers", write_docs)
+
+
 def main() -> None:
     app(prog_name="storyline")

@@ -42,6 +42,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from storyline.article import coref
 from storyline.article.clauses import clause_spans
 from storyline.article.parse import doc_of
 from storyline.core.options import Options
@@ -408,9 +409,14 @@ class StatementFinder:
             return None, None
         span = speaker if isinstance(speaker, Span) else speaker_span(speaker)
         mention = {"start": span.start_char, "end": span.end_char, "text": span.text}
-        if len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
+        # pronouns, role and group nouns first (storyline.article.coref), then the older rules below
+        cluster = coref.resolve(self, found, span) if coref.enabled() else None
+        if cluster is coref.NOBODY:
+            return mention, None  # a description the text ties to no one
+        if cluster is None and len(span) == 1 and span[0].lower_ in RELATIVE_PRONOUNS and span[0].head.dep_ == "relcl":
             span = speaker_span(span[0].head.head)  # ``X, who said …``: the mention is "who", the speaker X
-        cluster = self.mentions.cluster_at(span)
+        if cluster is None:
+            cluster = self.mentions.cluster_at(span)
         if cluster is None:
             if len(span) == 1 and span[0].pos_ == "PRON":
                 cluster = self._pronoun(span[0])

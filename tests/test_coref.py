@@ -1,0 +1,108 @@
+"""Speaker coreference (storyline.article.coref) on short fictional articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyline.article import coref
+from storyline.article.parse import load_nlp
+from storyline.article.statements import find_statements
+
+
+def _speakers(text: str) -> dict[str, str | None]:
+    """Each statement's cue text and content start -> its speaker's article-level name."""
+    statements, mentions = find_statements(load_nlp()(text))
+    names = {m["key"]: m["name"] for m in mentions}
+    return {text[s["start"] : s["start"] + 25]: names.get(s["speaker_key"]) for s in statements}
+
+
+def _speaker_of(text: str, content_start: str) -> str | None:
+    found = _speakers(text)
+    hits = [name for content, name in found.items() if content.startswith(content_start[:25])]
+    assert hits, f"no statement starting {content_start!r} in {found}"
+    return hits[0]
+
+
+def test_coref_relative_pronoun_is_its_antecedent() -> None:
+    text = ("The new ferry timetable was defended on Monday by Joris Veldt, who said the boats "
+            "would run every hour from May.\n")
+    assert _speaker_of(text, "the boats would run") == "Joris Veldt"
+
+
+def test_coref_relative_who_climbs_past_a_place_to_the_person() -> None:
+    text = ("The fees were criticised by Marta Solberg, a baker from Veldhaven, Ostland, who said the "
+            "harbour fees had doubled since the spring.\n")
+    assert _speaker_of(text, "the harbour fees had") == "Marta Solberg"
+
+
+def test_coref_she_skips_a_man_titled_mr() -> None:
+    text = ("Mayor Lena Ostrova met the port director, Mr. Tomas Brandt, on Monday.\n\n"
+            "Brandt said the cranes were forty years old and needed replacing.\n\n"
+            "She said the city would pay for two new cranes next year.\n")
+    assert _speaker_of(text, "the city would pay") == "Lena Ostrova"
+
+
+def test_coref_he_is_the_latest_speaker_not_a_person_named_in_a_statement() -> None:
+    text = ("Piet Haldane, a city councillor, said the vote on the new bridge would be held in June.\n\n"
+            "Haldane said that Anna Ruud, the planning chief, had approved the drawings.\n\n"
+            "He added that the bridge would open in 2031.\n")
+    assert _speaker_of(text, "the bridge would open") == "Piet Haldane"
+
+
+def test_coref_first_person_in_a_letter_is_its_signature() -> None:
+    text = ("LETTERS.\n\n"
+            "I wrote to the council last year that the ferry fares were far too high for families.\n\n"
+            "Nobody answered, and the fares went up again in March.\n\n"
+            "Marta Solberg.\n\n"
+            "Veldhaven.\n")
+    assert _speaker_of(text, "the ferry fares were") == "Marta Solberg"
+
+
+def test_coref_role_noun_is_the_person_with_that_title() -> None:
+    text = ("Sen. Ines Kovac toured the Veldhaven shipyard on Friday with two union leaders.\n\n"
+            "The senator said the yard would receive new funding before the winter.\n")
+    assert _speaker_of(text, "the yard would receive") == "Ines Kovac"
+
+
+def test_coref_the_statement_is_its_issuer() -> None:
+    text = ("The Veldmark Port Authority said in a statement that the north berth was closed after a collision.\n\n"
+            "The statement added that repairs would take at least a week.\n")
+    assert _speaker_of(text, "repairs would take") == "Veldmark Port Authority"
+
+
+def test_coref_possessive_office_is_the_possessor() -> None:
+    text = ("Mayor Lena Ostrova opened the new library on Tuesday.\n\n"
+            "Her office said that the building had cost less than planned.\n")
+    assert _speaker_of(text, "the building had cost") == "Lena Ostrova"
+
+
+@pytest.mark.parametrize("sentence", [
+    "An official said the talks on the fishing quota had stalled.",
+    "The official said the talks on the fishing quota had stalled.",
+])
+def test_coref_unnamed_people_stay_null(sentence: str) -> None:
+    text = "Veldmark and Ostland met in Brussels on Monday.\n\n" + sentence + "\n"
+    assert _speaker_of(text, "the talks on the fishing") is None
+
+
+def test_coref_disabled_keeps_the_older_rules() -> None:
+    text = ("The Veldmark Port Authority said in a statement that the north berth was closed after a collision.\n\n"
+            "The statement added that repairs would take at least a week.\n")
+    with coref.disabled():
+        assert _speaker_of(text, "repairs would take") is None
+    assert coref.enabled()
+
+
+def test_coref_the_latter_is_the_last_named_before_it() -> None:
+    text = ("The ministry confirmed that Prime Minister Anna Ruud called President Tomas Brandt on Friday, "
+            "while the latter said that his government was ready to resume the ferry talks.\n")
+    assert _speaker_of(text, "his government was ready") == "Tomas Brandt"
+
+
+def test_coref_first_person_of_a_column_is_the_writer_its_last_line_presents() -> None:
+    text = ("Ferry fares in Veldhaven have doubled in two years.\n\n"
+            "I told the harbour board last week that the new fares would empty the morning boats.\n\n"
+            "Nobody on the board has answered yet.\n\n"
+            "Brandvold is a reporter for the Veldhaven Courier.\n")
+    assert _speaker_of(text, "the new fares would empty") == "Brandvold"
+    assert _speaker_of(text.replace("is a reporter for", "is the town on"), "the new fares would empty") is None
