@@ -33,7 +33,7 @@ def doc_of(article: Article) -> Any:
 # Bodies longer than this go through spaCy in windows of at most WINDOW_CHARS (spaCy refuses
 # texts over nlp.max_length, 1,000,000 characters, and its memory grows with the text).
 LONG_TEXT = 200_000
-WINDOW_CHARS = 100_000
+WINDOW_CHARS = 20_000  # spaCy's peak memory grows with the text it is given at once
 
 
 def windows(text: str, size: int = WINDOW_CHARS) -> list[str]:
