@@ -209,13 +209,23 @@ def train(pairs_dir: Path, options: TrainOptions, weights: Path, manifest: Path)
     return record
 
 
+def sum_counts(counts) -> dict:
+    total: Counter = Counter()
+    for count in counts:
+        total.update(count)
+    return dict(sorted(total.items()))
+
+
 def with_previous_stage(record: dict, init_from: str | None) -> dict:
     """A second stage's record carries the first stage's, and the wall time of both."""
     if not init_from:
         return record
     previous = json.loads(Path(init_from).with_suffix(".json").read_text(encoding="utf-8"))
     stages = previous.pop("stages", []) + [previous]
-    return {**record, "rows": record["rows"] + sum(st["rows"] for st in stages),
+    every = stages + [record]
+    return {**record, "rows": sum(st.get("stage_rows", st["rows"]) for st in every),
+            "rows_by_file": sum_counts(st["rows_by_file"] for st in every),
+            "rows_by_label": sum_counts(st["rows_by_label"] for st in every),
             "stage_rows": record["rows"], "stage_wall_minutes": record["wall_minutes"],
             "wall_minutes": round(record["wall_minutes"] + sum(st["wall_minutes"] for st in stages), 1),
             "stages": stages}
