@@ -85,6 +85,9 @@ class IncidentWeights:
     threshold: float = 0.25
     fragment: int = 3
     attach: float = 0.1
+    # Keep a fragment whose years disagree with the group's apart. Off as tuned: ECB+ articles
+    # name the years of earlier incidents of their kind, so stated years are noisy evidence.
+    years_block_attach: bool = False
     neighbours: int = 30  # candidate partners per article from the nearest-neighbour search
     max_posting: int = 200  # a name shared by more articles proposes no pairs
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -93,17 +96,20 @@ class IncidentWeights:
         return (f"topics: terms {self.terms:.2f}, names {self.names:.2f}, embedding {self.embedding:.2f} at "
                 f"{self.topic_threshold:.3f}; incidents: local embedding {self.local_embedding:.2f}, "
                 f"year penalty {self.year_penalty:.2f}, threshold {self.threshold:.3f}, fragments under "
-                f"{self.fragment} attach at {self.attach:.2f}")
+                f"{self.fragment} attach at {self.attach:.2f}"
+                f"{' unless years conflict' if self.years_block_attach else ''}")
 
 
 def tuning_grid() -> list[IncidentWeights]:
     """The weights the evaluation tries on the tuning half."""
     grid = []
-    for local, penalty, threshold, (fragment, attach) in product(
-        [0.0, 0.2], [0.1, 0.2], [0.15, 0.2, 0.25], [(1, 0.0), (3, 0.1), (4, 0.05)]
+    for local, penalty, threshold, (fragment, attach), guard in product(
+        [0.0, 0.2], [0.1, 0.2], [0.15, 0.2, 0.25], [(1, 0.0), (3, 0.1), (4, 0.05)], [False, True]
     ):
+        if fragment == 1 and guard:
+            continue  # nothing attaches: the guard changes nothing
         grid.append(IncidentWeights(local_embedding=local, year_penalty=penalty, threshold=threshold,
-                                    fragment=fragment, attach=attach))
+                                    fragment=fragment, attach=attach, years_block_attach=guard))
     return grid
 
 
@@ -261,10 +267,17 @@ def split_topic(features: list[IncidentFeatures], w: IncidentWeights) -> list[in
     n = len(features)
     if n < 3:
         return [0] * n
-    scores = local_scores(features, w)
+    conflict = year_conflicts(features)
+    scores = local_scores(features, w) - w.year_penalty * conflict
     i, j = np.triu_indices(n, 1)
     groups = average_linkage(n, zip(i.tolist(), j.tolist(), scores[i, j].tolist()), w.threshold, floor=0.0)
-    return attach_fragments(groups, scores, w)
+    return attach_fragments(groups, scores, conflict, w)
+
+
+def year_conflicts(features: list[IncidentFeatures]) -> np.ndarray:
+    """1 where both articles state years and share none."""
+    years = [f.years for f in features]
+    return np.array([[bool(a and b and not a & b) for b in years] for a in years], dtype=np.float64)
 
 
 def local_scores(features: list[IncidentFeatures], w: IncidentWeights) -> np.ndarray:
@@ -278,15 +291,13 @@ def local_scores(features: list[IncidentFeatures], w: IncidentWeights) -> np.nda
     except ValueError:  # no word recurs in the block
         lexical = np.zeros((len(features), len(features)))
     vectors = np.stack([f.vector for f in features])
-    scores = (1 - w.local_embedding) * lexical + w.local_embedding * (vectors @ vectors.T)
-    years = [f.years for f in features]
-    conflict = np.array([[bool(a and b and not a & b) for b in years] for a in years], dtype=np.float64)
-    return scores - w.year_penalty * conflict
+    return (1 - w.local_embedding) * lexical + w.local_embedding * (vectors @ vectors.T)
 
 
-def attach_fragments(groups: list[int], scores: np.ndarray, w: IncidentWeights) -> list[int]:
+def attach_fragments(groups: list[int], scores: np.ndarray, conflict: np.ndarray, w: IncidentWeights) -> list[int]:
     """Groups smaller than ``w.fragment`` join the larger group they are closest to on average
-    (when at least ``w.attach``): one outlet's odd angle on an incident is still that incident."""
+    (when at least ``w.attach``): one outlet's odd angle on an incident is still that incident.
+    With ``w.years_block_attach``, never across a year conflict."""
     members: dict[int, list[int]] = defaultdict(list)
     for index, group in enumerate(groups):
         members[group].append(index)
@@ -297,7 +308,10 @@ def attach_fragments(groups: list[int], scores: np.ndarray, w: IncidentWeights) 
     for group, items in sorted(members.items()):
         if len(items) >= w.fragment:
             continue
-        closeness = [(float(scores[np.ix_(items, members[g])].mean()), -g) for g in large]
+        closeness = [(float(scores[np.ix_(items, members[g])].mean()), -g) for g in large
+                     if not (w.years_block_attach and conflict[np.ix_(items, members[g])].any())]
+        if not closeness:
+            continue
         best, negative = max(closeness)
         if best >= w.attach:
             for item in items:
