@@ -13,19 +13,28 @@ it is about:
 - ``years``: the years its own time expressions and dates state;
 - the lead's sentence vector.
 
-A pair's score is a weighted sum of the TF-IDF cosines of terms and names and
-the embedding cosine, less a penalty when both articles state years and share
-none (the text supports two different times). Names weigh as much as the
-rest because an incident *is* its participants and place; a story followed
-for years keeps its names, so the year penalty only bites when names do not
-also agree (it is scaled by one minus the name cosine).
+Two levels:
 
-Candidate pairs are sub-quadratic: each article's nearest neighbours by a
-concatenation of the three weighted representations (exact below a few
-thousand articles, ``claims.neighbour_pairs``' inverted file above), plus
-pairs sharing a rare name (posting lists capped). Groups form by average
-linkage over the scored candidate pairs (``claims.average_linkage``), which
-is deterministic: ties break by the smallest member index.
+1. Topics. A pair's score is a weighted sum of the TF-IDF cosines of terms
+   and names and the lead-embedding cosine; average linkage at a low
+   threshold over the candidate pairs gives topic blocks (on ECB+ they are
+   nearly pure: both earthquakes, and nothing else, in one block).
+2. Incidents, inside each block. Terms and names are re-weighted by the
+   block's own document frequencies, a word counting only when it recurs in
+   two of the block's articles (so ``casty``, ``vendome`` and ``4x4`` weigh,
+   and the words of one outlet's angle do not), blended with the embedding,
+   less a penalty when both articles state years and share none; average
+   linkage at a higher threshold; then fragments (groups of one or two
+   articles, one outlet's odd angle) join the block's incident they are
+   closest to on average when that is high enough.
+
+Candidate pairs for level 1 are sub-quadratic: each article's nearest
+neighbours by a concatenation of the weighted representations (exact below a
+few thousand articles, ``claims.neighbour_pairs``' inverted file above), plus
+pairs sharing a rare name (posting lists capped). Level 2 is dense within a
+block, so its cost is the sum of the blocks' squares: a block must be capped
+(``blocks.cut_to_fit`` does this for the stories stage). Average linkage is
+deterministic: ties break by the smallest member index.
 
 Pure functions over article-level features, so the ``stories`` stage can
 adopt it: build :class:`IncidentFeatures` per article (from the parse, the
@@ -317,12 +326,3 @@ def attach_fragments(groups: list[int], scores: np.ndarray, conflict: np.ndarray
             for item in items:
                 result[item] = -negative
     return result
-
-
-def pairs_by_article(i: np.ndarray, j: np.ndarray) -> dict[int, list[int]]:
-    """Each article's candidate partners (for inspection)."""
-    partners: dict[int, list[int]] = defaultdict(list)
-    for a, b in zip(i.tolist(), j.tolist()):
-        partners[a].append(b)
-        partners[b].append(a)
-    return partners
