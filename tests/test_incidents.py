@@ -40,7 +40,8 @@ def _partition(groups: list[int]) -> set[frozenset[int]]:
     return {frozenset(m) for m in members.values()}
 
 
-WEIGHTS = IncidentWeights(terms=0.4, names=0.4, embedding=0.2, year_penalty=0.2, threshold=0.3)
+WEIGHTS = IncidentWeights(terms=0.4, names=0.4, embedding=0.2, local_embedding=0.0, year_penalty=0.2, threshold=0.3,
+                          years_block_attach=True)
 
 
 def test_incidents_split_two_earthquakes_and_keep_one_negotiation() -> None:
@@ -79,3 +80,17 @@ def test_incidents_features_from_parse() -> None:
     assert "holt" in features.names  # the surname of a two-word name, so "Holt" alone meets it
     assert "say" not in features.terms.split()  # reporting verbs say nothing about the incident
     assert "quake" in features.terms.split()
+
+
+def test_incidents_fragment_attaches_unless_years_conflict() -> None:
+    from storyline.corpus.incidents import attach_fragments
+
+    scores = np.full((4, 4), 0.5)
+    no_conflict = np.zeros((4, 4))
+    w = IncidentWeights(fragment=2, attach=0.1, years_block_attach=True)
+    assert attach_fragments([0, 0, 0, 3], scores, no_conflict, w) == [0, 0, 0, 0]
+    conflict = no_conflict.copy()
+    conflict[3, 1] = conflict[1, 3] = 1.0
+    assert attach_fragments([0, 0, 0, 3], scores, conflict, w) == [0, 0, 0, 3]
+    unguarded = IncidentWeights(fragment=2, attach=0.1, years_block_attach=False)
+    assert attach_fragments([0, 0, 0, 3], scores, conflict, unguarded) == [0, 0, 0, 0]

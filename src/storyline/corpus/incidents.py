@@ -13,19 +13,28 @@ it is about:
 - ``years``: the years its own time expressions and dates state;
 - the lead's sentence vector.
 
-A pair's score is a weighted sum of the TF-IDF cosines of terms and names and
-the embedding cosine, less a penalty when both articles state years and share
-none (the text supports two different times). Names weigh as much as the
-rest because an incident *is* its participants and place; a story followed
-for years keeps its names, so the year penalty only bites when names do not
-also agree (it is scaled by one minus the name cosine).
+Two levels:
 
-Candidate pairs are sub-quadratic: each article's nearest neighbours by a
-concatenation of the three weighted representations (exact below a few
-thousand articles, ``claims.neighbour_pairs``' inverted file above), plus
-pairs sharing a rare name (posting lists capped). Groups form by average
-linkage over the scored candidate pairs (``claims.average_linkage``), which
-is deterministic: ties break by the smallest member index.
+1. Topics. A pair's score is a weighted sum of the TF-IDF cosines of terms
+   and names and the lead-embedding cosine; average linkage at a low
+   threshold over the candidate pairs gives topic blocks (on ECB+ they are
+   nearly pure: both earthquakes, and nothing else, in one block).
+2. Incidents, inside each block. Terms and names are re-weighted by the
+   block's own document frequencies, a word counting only when it recurs in
+   two of the block's articles (so ``casty``, ``vendome`` and ``4x4`` weigh,
+   and the words of one outlet's angle do not), blended with the embedding,
+   less a penalty when both articles state years and share none; average
+   linkage at a higher threshold; then fragments (groups of one or two
+   articles, one outlet's odd angle) join the block's incident they are
+   closest to on average when that is high enough.
+
+Candidate pairs for level 1 are sub-quadratic: each article's nearest
+neighbours by a concatenation of the weighted representations (exact below a
+few thousand articles, ``claims.neighbour_pairs``' inverted file above), plus
+pairs sharing a rare name (posting lists capped). Level 2 is dense within a
+block, so its cost is the sum of the blocks' squares: a block must be capped
+(``blocks.cut_to_fit`` does this for the stories stage). Average linkage is
+deterministic: ties break by the smallest member index.
 
 Pure functions over article-level features, so the ``stories`` stage can
 adopt it: build :class:`IncidentFeatures` per article (from the parse, the
@@ -85,6 +94,9 @@ class IncidentWeights:
     threshold: float = 0.25
     fragment: int = 3
     attach: float = 0.1
+    # Keep a fragment whose years disagree with the group's apart. Off as tuned: ECB+ articles
+    # name the years of earlier incidents of their kind, so stated years are noisy evidence.
+    years_block_attach: bool = False
     neighbours: int = 30  # candidate partners per article from the nearest-neighbour search
     max_posting: int = 200  # a name shared by more articles proposes no pairs
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -93,17 +105,20 @@ class IncidentWeights:
         return (f"topics: terms {self.terms:.2f}, names {self.names:.2f}, embedding {self.embedding:.2f} at "
                 f"{self.topic_threshold:.3f}; incidents: local embedding {self.local_embedding:.2f}, "
                 f"year penalty {self.year_penalty:.2f}, threshold {self.threshold:.3f}, fragments under "
-                f"{self.fragment} attach at {self.attach:.2f}")
+                f"{self.fragment} attach at {self.attach:.2f}"
+                f"{' unless years conflict' if self.years_block_attach else ''}")
 
 
 def tuning_grid() -> list[IncidentWeights]:
     """The weights the evaluation tries on the tuning half."""
     grid = []
-    for local, penalty, threshold, (fragment, attach) in product(
-        [0.0, 0.2], [0.1, 0.2], [0.15, 0.2, 0.25], [(1, 0.0), (3, 0.1), (4, 0.05)]
+    for local, penalty, threshold, (fragment, attach), guard in product(
+        [0.0, 0.2], [0.1, 0.2], [0.15, 0.2, 0.25], [(1, 0.0), (3, 0.1), (4, 0.05)], [False, True]
     ):
+        if fragment == 1 and guard:
+            continue  # nothing attaches: the guard changes nothing
         grid.append(IncidentWeights(local_embedding=local, year_penalty=penalty, threshold=threshold,
-                                    fragment=fragment, attach=attach))
+                                    fragment=fragment, attach=attach, years_block_attach=guard))
     return grid
 
 
@@ -261,10 +276,17 @@ def split_topic(features: list[IncidentFeatures], w: IncidentWeights) -> list[in
     n = len(features)
     if n < 3:
         return [0] * n
-    scores = local_scores(features, w)
+    conflict = year_conflicts(features)
+    scores = local_scores(features, w) - w.year_penalty * conflict
     i, j = np.triu_indices(n, 1)
     groups = average_linkage(n, zip(i.tolist(), j.tolist(), scores[i, j].tolist()), w.threshold, floor=0.0)
-    return attach_fragments(groups, scores, w)
+    return attach_fragments(groups, scores, conflict, w)
+
+
+def year_conflicts(features: list[IncidentFeatures]) -> np.ndarray:
+    """1 where both articles state years and share none."""
+    years = [f.years for f in features]
+    return np.array([[bool(a and b and not a & b) for b in years] for a in years], dtype=np.float64)
 
 
 def local_scores(features: list[IncidentFeatures], w: IncidentWeights) -> np.ndarray:
@@ -278,15 +300,13 @@ def local_scores(features: list[IncidentFeatures], w: IncidentWeights) -> np.nda
     except ValueError:  # no word recurs in the block
         lexical = np.zeros((len(features), len(features)))
     vectors = np.stack([f.vector for f in features])
-    scores = (1 - w.local_embedding) * lexical + w.local_embedding * (vectors @ vectors.T)
-    years = [f.years for f in features]
-    conflict = np.array([[bool(a and b and not a & b) for b in years] for a in years], dtype=np.float64)
-    return scores - w.year_penalty * conflict
+    return (1 - w.local_embedding) * lexical + w.local_embedding * (vectors @ vectors.T)
 
 
-def attach_fragments(groups: list[int], scores: np.ndarray, w: IncidentWeights) -> list[int]:
+def attach_fragments(groups: list[int], scores: np.ndarray, conflict: np.ndarray, w: IncidentWeights) -> list[int]:
     """Groups smaller than ``w.fragment`` join the larger group they are closest to on average
-    (when at least ``w.attach``): one outlet's odd angle on an incident is still that incident."""
+    (when at least ``w.attach``): one outlet's odd angle on an incident is still that incident.
+    With ``w.years_block_attach``, never across a year conflict."""
     members: dict[int, list[int]] = defaultdict(list)
     for index, group in enumerate(groups):
         members[group].append(index)
@@ -297,18 +317,12 @@ def attach_fragments(groups: list[int], scores: np.ndarray, w: IncidentWeights) 
     for group, items in sorted(members.items()):
         if len(items) >= w.fragment:
             continue
-        closeness = [(float(scores[np.ix_(items, members[g])].mean()), -g) for g in large]
+        closeness = [(float(scores[np.ix_(items, members[g])].mean()), -g) for g in large
+                     if not (w.years_block_attach and conflict[np.ix_(items, members[g])].any())]
+        if not closeness:
+            continue
         best, negative = max(closeness)
         if best >= w.attach:
             for item in items:
                 result[item] = -negative
     return result
-
-
-def pairs_by_article(i: np.ndarray, j: np.ndarray) -> dict[int, list[int]]:
-    """Each article's candidate partners (for inspection)."""
-    partners: dict[int, list[int]] = defaultdict(list)
-    for a, b in zip(i.tolist(), j.tolist()):
-        partners[a].append(b)
-        partners[b].append(a)
-    return partners

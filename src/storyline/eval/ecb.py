@@ -656,15 +656,18 @@ def trigger_labels(candidates: list[tuple[Any, Span]], gold: Gold) -> list[bool]
     return labels
 
 
-MODEL_STRENGTHS = [0.1, 0.3, 1.0]
-MODEL_THRESHOLDS = [round(0.2 + 0.05 * k, 2) for k in range(11)]  # 0.2 .. 0.7
-LEMMA_COSINES = [0.6, 0.7, 0.8, 0.9, 1.0]  # 1.0: same lemma only
+MODEL_STRENGTHS = [0.3, 1.0]
+MODEL_THRESHOLDS = [0.2, 0.3, 0.4, 0.5]
+LEMMA_COSINES = [0.7, 0.8, 1.0]  # 1.0: same lemma only
 
 
 def happening_row(gold: Gold, parsed: dict[str, Parsed], nlp: Any, stories: dict[str, dict[str, Any]]) -> Row:
-    """Trigger model chosen by two-fold cross-validation over the tuning topics (fold = topic // 2
-    parity), then fitted on the whole tuning half; chains within the incident prototype's stories."""
-    from storyline.article.happenings import ChainWeights, find_happenings, learn_trigger_model
+    """The trigger model's strength and threshold and the chaining's lemma cosine are chosen by
+    two-fold cross-validation over the tuning topics (fold = parity of topic // 2): each fold's
+    mentions come from a model fitted on the other fold, chained within the incident prototype's
+    stories, and the choice is the best CoNLL F1 over the whole tuning half. The model is then
+    fitted on the whole tuning half and run on the held-out half."""
+    from storyline.article.happenings import ChainWeights, chain_happenings, find_happenings, learn_trigger_model
 
     parts = halves(gold)
     docs = {name: parsed[name].doc(nlp) for name in gold.articles}
@@ -677,54 +680,37 @@ def happening_row(gold: Gold, parsed: dict[str, Parsed], nlp: Any, stories: dict
         labels = trigger_labels([c for n in names for c in cands[n]], gold)
         return tokens, labels
 
-    def cross_f1(strength: float, threshold: float, models: dict[int, Any]) -> float:
-        tp = system = total = 0
-        for k in (0, 1):
-            tokens, labels = examples(folds[k])
-            model = models[k]
-            predicted = [model.probability(t) >= threshold for t in tokens]
-            tp += sum(p and l for p, l in zip(predicted, labels))
-            system += sum(predicted)
-            total += sum(labels)
-        return prf(tp, system, tp, total)[2]
-
-    best, best_f1 = (MODEL_STRENGTHS[0], MODEL_THRESHOLDS[0]), -1.0
-    for strength in MODEL_STRENGTHS:
-        models = {k: learn_trigger_model(*examples(folds[1 - k]), strength=strength) for k in (0, 1)}
-        for threshold in MODEL_THRESHOLDS:
-            value = cross_f1(strength, threshold, models)
-            if value > best_f1 + 1e-12:
-                best, best_f1 = (strength, threshold), value
-    strength, threshold = best
-    model = learn_trigger_model(*examples(tune_part.articles), threshold=threshold, strength=strength)
-
-    def mentions_of(part: Gold) -> list[dict[str, Any]]:
+    def mentions_of(names: list[str], model: Any, half: str) -> list[dict[str, Any]]:
         found = []
-        for name in part.articles:
+        for name in names:
             p = parsed[name]
             for h in find_happenings(docs[name], model, p.findings.get("times") or []):
                 start, end = p.to_file(h["trigger_start"]), p.to_file(h["trigger_end"])
                 if start is not None and end is not None:
-                    found.append({**h, "span": (name, start, end), "story": stories[part_name(part)][name]})
+                    found.append({**h, "span": (name, start, end), "story": stories[half][name]})
         return found
 
-    def part_name(part: Gold) -> str:
-        return half_of(next(iter(part.topic.values())))
+    def run(part: Gold, mentions: list[dict[str, Any]], w: ChainWeights) -> dict[str, Any]:
+        return score_events(part, EventRun([m["span"] for m in mentions], chain_happenings(mentions, vectors, w)))
 
-    mentions = {name: mentions_of(part) for name, part in parts.items()}
-    vectors = lemma_vectors({m["lemma"] for ms in mentions.values() for m in ms})
-
-    def run(name: str, w: ChainWeights) -> EventRun:
-        from storyline.article.happenings import chain_happenings
-
-        ms = mentions[name]
-        return EventRun([m["span"] for m in ms], chain_happenings(ms, vectors, w))
-
-    chain, _ = tune([ChainWeights(c) for c in LEMMA_COSINES],
-                    lambda w: score_events(parts["tune"], run("tune", w))["coref"]["conll"][2])
+    vectors = lemma_vectors({t.lemma_.lower() for name in gold.articles for t in docs[name]})
+    best, best_conll = (MODEL_STRENGTHS[0], MODEL_THRESHOLDS[0], ChainWeights(LEMMA_COSINES[0])), -1.0
+    for strength in MODEL_STRENGTHS:
+        models = {k: learn_trigger_model(*examples(folds[1 - k]), strength=strength) for k in (0, 1)}
+        for threshold in MODEL_THRESHOLDS:
+            for model in models.values():
+                model.threshold = threshold
+            held_out = [m for k in (0, 1) for m in mentions_of(folds[k], models[k], "tune")]
+            for cosine in LEMMA_COSINES:
+                conll = run(tune_part, held_out, ChainWeights(cosine))["coref"]["conll"][2]
+                if conll > best_conll + 1e-12:
+                    best, best_conll = (strength, threshold, ChainWeights(cosine)), conll
+    strength, threshold, chain = best
+    model = learn_trigger_model(*examples(tune_part.articles), threshold=threshold, strength=strength)
+    events = {name: run(part, mentions_of(part.articles, model, name), chain) for name, part in parts.items()}
+    events["tune"]["coref"]["conll"] = (best_conll,) * 3  # the cross-validated tuning score, not in-sample
     return Row(f"prototype `article.happenings` (trigger model C={strength}, p >= {threshold}; chained within "
-               f"`corpus.incidents` stories, lemma cosine >= {chain.lemma_cosine})",
-               events={name: score_events(part, run(name, chain)) for name, part in parts.items()})
+               f"`corpus.incidents` stories, lemma cosine >= {chain.lemma_cosine})", events=events)
 
 
 def lemma_vectors(lemmas: Iterable[str]) -> dict[str, np.ndarray]:
