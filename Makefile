@@ -30,7 +30,7 @@ bench: setup
 	$(BIN)/python bench/bench_throughput.py
 
 fuzz: setup
-	nice $(BIN)/python bench/fuzz_inputs.py --inputs 10000 --runs 10 --write-docs
+	nice $(BIN)/python bench/fuzz_inputs.py --inputs 10000 --runs 20 --no-long --write-docs
 
 bench-report: setup
 	$(BIN)/python bench/bench_report_render.py --write-docs
