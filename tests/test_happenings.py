@@ -90,3 +90,11 @@ def test_happenings_dates_disagree() -> None:
     assert not dates_disagree("2009-03", "2009-03-14")
     assert not dates_disagree(None, "2009-03-14")
     assert dates_disagree("2009-03-15", "2009-03-14")
+
+
+def test_happenings_states_and_punctuation_are_not_triggers(nlp) -> None:
+    doc = nlp("The problem is clear. Minister Arkady Belov emphasized that it’s done. The leaders held a call.")
+    lemmas = [h["lemma"] for h in find_happenings(doc, VERBS_AND_EVENT_NOUNS)]
+    assert "be" not in lemmas and "emphasize" not in lemmas
+    assert all(any(c.isalpha() for c in lemma) for lemma in lemmas)
+    assert "hold" in lemmas

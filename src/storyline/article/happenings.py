@@ -47,7 +47,11 @@ SPEECH = frozenset({
     "say", "tell", "report", "announce", "state", "add", "claim", "confirm", "according", "note", "explain",
     "describe", "deny", "insist", "comment", "reply", "respond", "write", "quote", "declare", "stress",
     "accord", "indicate", "suggest", "mention", "reveal", "disclose", "inform", "ask",
+    "emphasize", "emphasise", "recall", "acknowledge", "attribute", "reiterate", "urge", "assert", "argue",
+    "admit", "predict", "praise", "criticize", "criticise", "thank",
 })  # fmt: skip
+# States, not happenings: the copula and possession.
+STATES = frozenset({"be", "have", "seem", "remain", "exist"})
 CANDIDATE_POS = frozenset({"VERB", "NOUN", "PROPN", "ADJ"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 PARTICIPANT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
@@ -71,7 +75,9 @@ class TriggerModel:
 
 
 def is_candidate(token: Any) -> bool:
-    return token.pos_ in CANDIDATE_POS and token.lemma_.lower() not in SPEECH and any(c.isalpha() for c in token.text)
+    lemma = token.lemma_.lower()
+    return (token.pos_ in CANDIDATE_POS and lemma not in SPEECH and lemma not in STATES
+            and any(c.isalpha() for c in lemma))
 
 
 def token_features(token: Any) -> dict[str, float]:
