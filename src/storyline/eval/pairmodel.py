@@ -361,7 +361,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         args.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     if args.write_docs:
-        write_docs(res, "python -m storyline.eval.pairmodel --write-docs")
+        command = "python -m storyline.eval.pairmodel --write-docs"
+        if args.merge:  # the two parts run as two processes: the same numbers as one
+            command = ("python -m storyline.eval.pairmodel --only nli --json N.json; ... --only links "
+                       "--json L.json; ... --merge N.json L.json --write-docs")
+        write_docs(res, command)
     if "nli" in res and "rules" in res:
         print(tables(res))
 
