@@ -13,6 +13,7 @@ import pytest
 from storyline.corpus.pairmodel import (
     CONTRADICTS,
     MANIFEST,
+    LinkRule,
     SAME,
     WEIGHTS,
     PairModel,
@@ -115,3 +116,12 @@ def test_pairmodel_scores_do_not_depend_on_batch_mates(model):
     np.testing.assert_allclose(together.sum(1), 1.0, atol=1e-5)
     np.testing.assert_allclose(together, alone, atol=1e-4)
     assert model.score([]).shape == (0, 3)
+
+
+def test_pairmodel_link_rule_vetoes_negations_even_at_cosine_one(model):
+    rule = LinkRule()
+    negated = model.score_both_ways(NEGATED)
+    assert not rule.accepts(np.ones(len(NEGATED)), negated).any()
+    same = model.score_both_ways(SAME_CLAIM)
+    assert rule.accepts(np.ones(len(SAME_CLAIM)), same).all()
+    assert not rule.accepts(np.full(len(SAME_CLAIM), rule.cosine_min - 0.01), same).any()

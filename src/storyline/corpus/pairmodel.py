@@ -219,8 +219,8 @@ class LinkRule:
     does not read as the same claim). Defaults: the rule docs/claims-model.md recommends,
     calibrated on held-out pairs by ``python -m storyline.eval.pairmodel``."""
 
-    cosine_min: float = 0.75
-    contradicts_max: float = 0.5
+    cosine_min: float = 0.82
+    contradicts_max: float = 0.2
     same_min: float = 0.0
 
     def accepts(self, cosine: np.ndarray, both_ways: np.ndarray) -> np.ndarray:
