@@ -293,11 +293,11 @@ def export(
         say(f"storyline: wrote {count} {what} to {out}")
 
 
-def _run_eval(module: str, write_docs: bool) -> None:
+def _run_eval(module: str, write_docs: bool, args: tuple[str, ...] = ()) -> None:
     import importlib
 
     evaluator = importlib.import_module(f"storyline.{module}")
-    code = evaluator.main(["--write-docs"] if write_docs else [])
+    code = evaluator.main([*args, *(["--write-docs"] if write_docs else [])])
     raise typer.Exit(code=code or 0)
 
 
@@ -325,20 +325,13 @@ def eval_claims(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
 @eval_app.command("stories")
 def eval_stories(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     """Stories against ECB+ train topics (../shared/datasets/ecbplus-train), held-out odd topics, B-cubed."""
-    _run_eval_args("storyline.eval.ecb", ["stories"], write_docs)
+    _run_eval("eval.ecb", write_docs, ("stories",))
 
 
 @eval_app.command("events")
 def eval_events(write_docs: Annotated[bool, WRITE_DOCS] = False) -> None:
     """Event mentions and cross-document coreference against ECB+ train topics, held-out odd topics."""
-    _run_eval_args("storyline.eval.ecb", ["events"], write_docs)
-
-
-def _run_eval_args(module: str, args: list[str], write_docs: bool) -> None:
-    import importlib
-
-    code = importlib.import_module(module).main(args + (["--write-docs"] if write_docs else []))
-    raise typer.Exit(code=code or 0)
+    _run_eval("eval.ecb", write_docs, ("events",))
 
 
 @eval_app.command("speakers")
