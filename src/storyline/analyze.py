@@ -66,16 +66,23 @@ def analyze(
     with Store(db_path or out / "storyline.db") as store:
         options.embedding_cache = store
         raw = read_sources(list(expand(sources, manifest)), manifest, options.max_bytes, fetcher_for(options))
-        new_docs = _new_documents(raw, store, result, notify)
-        executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
-        for record in executor.run(per_article_pipeline(options), new_docs):
-            if isinstance(record, Article) and (failed := _store(store, record)) is None:
-                result.added += 1
-                notify(record.source, "added")
-            else:
-                _skip(failed if isinstance(record, Article) else record, store, result, notify)
-        _finish(store, out, options, result)
+        add_documents(store, raw, options, result, notify, executor)
+        finish_run(store, out, options, result)
     return result
+
+
+def add_documents(store: Store, records: Iterable[RawDoc | Skipped], options: Options, result: RunResult,
+                  notify: Progress, executor: Any = None) -> None:
+    """The incremental path (``analyze``, ``watch``): inputs the store has not analysed go through the
+    per-article stages and into the store, one transaction each; the others are counted or skipped."""
+    new_docs = _new_documents(records, store, result, notify)
+    executor = executor or make_executor(options.executor, options.workers, options.batch_size, options.scheduler)
+    for record in executor.run(per_article_pipeline(options), new_docs):
+        if isinstance(record, Article) and (failed := _store(store, record)) is None:
+            result.added += 1
+            notify(record.source, "added")
+        else:
+            _skip(failed if isinstance(record, Article) else record, store, result, notify)
 
 
 def analyze_parts(
@@ -149,11 +156,11 @@ def ingest_parts_into_store(
         ingested = store.ingest_parts(parts_dir)
         result.added, result.unchanged, result.skipped = ingested.added, ingested.unchanged, ingested.skipped
         result.incomplete_shards = ingested.incomplete
-        _finish(store, out, options, result)
+        finish_run(store, out, options, result)
     return result
 
 
-def _finish(store: Store, out: Path, options: Options, result: RunResult) -> None:
+def finish_run(store: Store, out: Path, options: Options, result: RunResult) -> None:
     """Corpus stages over the whole store (the block pass over its articles as one shard), then dossier.json
     and report.html."""
     store.save_corpus(run_corpus_stages(store.corpus(), options))

@@ -270,6 +270,64 @@ def serve(
 
 
 @app.command()
+def watch(
+    sources: Annotated[Path, typer.Argument(help="Sources file (TOML): [[source]] tables with name, feeds and/or pages "
+                                            "(http(s) URLs), country, owner, labels.")],
+    db: Annotated[Path, typer.Option(help="SQLite store to grow (one watch per store).")],
+    every: Annotated[str, typer.Option(help="Time between rounds: 90s, 15m, 1h, 1d.")] = "1h",
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for dossier.json and report.html (default: the store's folder).")] = None,
+    alerts: Annotated[Optional[Path], typer.Option(help="Append alerts to this JSON Lines file (default: stdout).")] = None,
+    on_alert: Annotated[Optional[str], typer.Option(help="Command run once per alert, the alert as JSON on its stdin "
+                                                    "(split like a shell would, but no shell runs).")] = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow private, loopback and link-local addresses.")] = False,
+    max_bytes: Annotated[int, typer.Option(help="Skip pages larger than this many bytes.")] = 20 * 1024 * 1024,
+) -> None:
+    """Follow the sources round after round: fetch what is new, grow the store, update the corpus, alert on tracked claims."""
+    from storyline.core.options import Options
+    from storyline.inputs.fetch import FetchOptions
+    from storyline.store.watch import WatchLocked
+    from storyline.watch import SourcesError, load_sources, parse_every, watch as run_watch
+
+    try:
+        seconds = parse_every(every)
+        loaded = load_sources(sources)
+    except SourcesError as error:
+        raise typer.BadParameter(str(error), param_hint="SOURCES") from None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--every") from None
+    try:
+        run_watch(loaded, db, every=seconds, once=once, say=say, out=out, alerts_file=alerts, on_alert=on_alert,
+                  options=Options(max_bytes=max_bytes),
+                  fetch=FetchOptions(allow_private=allow_private, max_bytes=max_bytes))
+    except WatchLocked as error:
+        say(f"storyline: {error}")
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def track(
+    db: Annotated[Path, typer.Option(help="SQLite store written by 'analyze' or 'watch'.")],
+    claim: Annotated[Optional[str], typer.Argument(help="Claim id (as in the report or the app).")] = None,
+    text: Annotated[Optional[str], typer.Option(help="Track by text: the claim of the best-matching statement "
+                                                "(or, until one matches, the text itself).")] = None,
+) -> None:
+    """Track a claim: 'watch' alerts when a new statement joins it, or a new outlet, speaker or country carries it."""
+    from storyline.watch import track as run_track
+
+    if not db.is_file():
+        raise typer.BadParameter(f"no store at {db}", param_hint="--db")
+    if bool(claim) == bool(text):
+        raise typer.BadParameter("give a CLAIM id or --text, one of them", param_hint="CLAIM")
+    try:
+        row = run_track(db, claim, text)
+    except LookupError as error:
+        raise typer.BadParameter(str(error), param_hint="CLAIM") from None
+    found = f"claim {row['claim']} ({len(row['anchors'])} statements)" if row["claim"] else "no claim yet; searched each round"
+    say(f"storyline: tracking #{row['id']}: {found}")
+
+
+@app.command()
 def export(
     db: Annotated[Path, typer.Option(help="SQLite store written by 'analyze' (opened read-only).")],
     fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "jsonl",

@@ -45,6 +45,11 @@ def read_feed(source: str, data: bytes, manifest: Manifest | None, fetcher: Fetc
         yield Skipped(source, f"not an RSS/Atom feed, or a feed with no items{reason}")
         return
     items = [(f"{source}:item {n}", entry) for n, entry in enumerate(feed.entries, start=1)]
+    yield from read_items(items, manifest, fetcher)
+
+
+def read_items(items: list[tuple[str, Any]], manifest: Manifest | None, fetcher: Fetcher | None) -> Iterator[RawDoc | Skipped]:
+    """Feed items ``(source name, feedparser entry)`` as documents: their links fetched (with a fetcher), else their content."""
     if fetcher is None:
         for where, entry in items:
             yield item_document(where, entry, manifest)

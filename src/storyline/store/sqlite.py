@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 
 from storyline.core.records import Article, Comment, Corpus, Skipped
+from storyline.store.watch import WATCH_SCHEMA
 
 # 2: an article per input. Version 1 kept one article per content (``content_hash UNIQUE``),
 # so identical texts from two sources collapsed into one; now (source, content) is the key.
+# The tables of ``storyline watch`` (``store.watch``: sources, tracked, alerts) are new tables created
+# IF NOT EXISTS with the rest: nothing to migrate, so they need no version of their own.
 SCHEMA_VERSION = 2
 CORPUS_LISTS = ("entities", "statements", "times", "events", "claims", "stories", "syndicated")
 
@@ -58,7 +61,7 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         with self.conn:
-            self.conn.executescript(_SCHEMA)
+            self.conn.executescript(_SCHEMA + WATCH_SCHEMA)
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
