@@ -282,6 +282,7 @@ def watch(
                                                     "(split like a shell would, but no shell runs).")] = None,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow private, loopback and link-local addresses.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Skip pages larger than this many bytes.")] = 20 * 1024 * 1024,
+    batch_size: Annotated[int, typer.Option(help="Articles per spaCy batch (each batch is stored as it is done).")] = 8,
 ) -> None:
     """Follow the sources round after round: fetch what is new, grow the store, update the corpus, alert on tracked claims."""
     from storyline.core.options import Options
@@ -298,7 +299,7 @@ def watch(
         raise typer.BadParameter(str(error), param_hint="--every") from None
     try:
         run_watch(loaded, db, every=seconds, once=once, say=say, out=out, alerts_file=alerts, on_alert=on_alert,
-                  options=Options(max_bytes=max_bytes),
+                  options=Options(max_bytes=max_bytes, batch_size=max(1, batch_size)),
                   fetch=FetchOptions(allow_private=allow_private, max_bytes=max_bytes))
     except WatchLocked as error:
         say(f"storyline: {error}")

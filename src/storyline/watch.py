@@ -167,7 +167,7 @@ class Watcher:
                 tables.set_meta(store.conn, CORPUS_MARK, _corpus_mark(store))
                 report.corpus_updated = True
             report.alerts = raise_alerts(store)
-            self._deliver(store)
+            self.deliver(store)
         return report
 
     # -- fetching -------------------------------------------------------------------
@@ -206,7 +206,8 @@ class Watcher:
 
     # -- delivering alerts -------------------------------------------------------------
 
-    def _deliver(self, store: Store) -> None:
+    def deliver(self, store: Store) -> None:
+        """Write out the alerts stored and not yet delivered (this round's, or a killed round's)."""
         pending = tables.undelivered_alerts(store.conn)
         written = _keys_in(self.alerts_file) if self.alerts_file and pending else set()
         for alert in pending:
@@ -214,8 +215,9 @@ class Watcher:
             if self.alerts_file is None:
                 print(line, file=self.stdout, flush=True)
             elif (alert["tracked"], alert["statement_key"]) not in written:
+                torn = _torn(self.alerts_file)
                 with self.alerts_file.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
+                    handle.write(("\n" if torn else "") + line + "\n")
                     handle.flush()
                     os.fsync(handle.fileno())
             if self.on_alert:
@@ -251,6 +253,15 @@ def _as_outlet(records: Iterator[RawDoc | Skipped], outlet: str) -> Iterator[Raw
 
 def _corpus_mark(store: Store) -> str:
     return f"{store.article_count()}:{tables.last_article(store.conn)}"
+
+
+def _torn(path: Path) -> bool:
+    """Whether the file ends inside a line (a kill while writing it): the next alert starts a line of its own."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"
 
 
 def _keys_in(path: Path) -> set[tuple[int, str]]:
