@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shlex
-import sqlite3
 import subprocess
 import sys
 import time
@@ -44,13 +43,11 @@ import feedparser
 from storyline.analyze import RunResult, add_documents, finish_run
 from storyline.core.options import Options
 from storyline.core.records import RawDoc, Skipped
-from storyline.corpus.alerts import claim_for_text, new_alerts, refind_claim, statement_keys
+from storyline.corpus.alerts import corpus_lists, new_alerts, refind_claim, searcher, statement_keys, track_claim
 from storyline.inputs.fetch import Fetcher, FetchError, FetchOptions
 from storyline.inputs.feed import read_items
 from storyline.inputs.urls import read_remote
 from storyline.store import watch as tables
-from storyline.store.search import query_index
-from storyline.store.query import QueryError
 from storyline.store.sqlite import Store
 
 CORPUS_MARK = "watch_corpus_over"  # meta: the articles the stored corpus lists were computed over
@@ -280,25 +277,6 @@ def _keys_in(path: Path) -> set[tuple[int, str]]:
 # -- tracked claims ---------------------------------------------------------------------
 
 
-def corpus_lists(store: Store) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Claims, statements by id and articles (without bodies) by id, as the last corpus pass left them."""
-    lists = {row["name"]: json.loads(row["data"]) for row in
-             store.conn.execute("SELECT name, data FROM corpus WHERE name IN ('claims', 'statements')")}
-    articles = {f"a{row['id']}": dict(row) | {"id": f"a{row['id']}"} for row in
-                store.conn.execute("SELECT id, url, title, outlet, published FROM articles")}
-    return lists.get("claims", []), {s["id"]: s for s in lists.get("statements", [])}, articles
-
-
-def searcher(store: Store) -> Callable[[str], list[str]]:
-    def search(text: str) -> list[str]:
-        try:
-            return [hit.ref for hit in query_index(store.conn, text, "statement", limit=200)]
-        except (QueryError, sqlite3.Error):  # text it cannot search, or no index yet: no match
-            return []
-
-    return search
-
-
 def raise_alerts(store: Store) -> list[dict[str, Any]]:
     """Re-find every tracked claim and store the alerts it owes (one transaction); returns the new ones."""
     tracked = tables.tracked_claims(store.conn)
@@ -322,22 +300,9 @@ def raise_alerts(store: Store) -> list[dict[str, Any]]:
 
 
 def track(db_path: str | Path, claim_id: str | None = None, text: str | None = None) -> dict[str, Any]:
-    """Track a claim by id, or by text (the claim of the best-matching statement; none yet: the text is kept
-    and searched again each round). Returns the tracked row."""
-    if not claim_id and not text:
-        raise ValueError("give a claim id or a text")
+    """``storyline track``: see :func:`storyline.corpus.alerts.track_claim`."""
     with Store(db_path) as store:
-        claims, statements, _ = corpus_lists(store)
-        if claim_id:
-            claim = next((c for c in claims if c["id"] == claim_id), None)
-            if claim is None:
-                raise LookupError(f"no claim {claim_id} in {db_path}")
-        else:
-            claim = claim_for_text(searcher(store)(text or ""), claims, statements)
-        anchors = sorted(statement_keys(claim, statements)) if claim else []
-        tracked_id = tables.add_tracked(store.conn, label=claim.get("label") if claim else None, text=text,
-                                        claim=claim["id"] if claim else None, anchors=anchors, created=now())
-        return next(t for t in tables.tracked_claims(store.conn) if t["id"] == tracked_id)
+        return track_claim(store, claim_id, text, now())
 
 
 def watch(sources: list[Source], db_path: str | Path, *, every: float, once: bool, say: Callable[[str], None],

@@ -21,9 +21,15 @@ first time (among the claim's statements in store order).
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from storyline.store import watch as tables
+from storyline.store.query import QueryError
+from storyline.store.search import query_index
+from storyline.store.sqlite import Store
 from storyline.store.watch import statement_key
 
 # Statement ids matching a text, best first (the store's full-text index).
@@ -105,3 +111,44 @@ def article_number(article_id: str) -> int:
 
 def _store_order(statement: dict[str, Any]) -> tuple[int, int]:
     return article_number(statement["article"]), int(statement["start"])
+
+
+# -- reading the store's corpus lists, and tracking ------------------------------------------
+
+
+def corpus_lists(store: Store) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Claims, statements by id and articles (without bodies) by id, as the last corpus pass left them."""
+    lists = {row["name"]: json.loads(row["data"]) for row in
+             store.conn.execute("SELECT name, data FROM corpus WHERE name IN ('claims', 'statements')")}
+    articles = {f"a{row['id']}": dict(row) | {"id": f"a{row['id']}"} for row in
+                store.conn.execute("SELECT id, url, title, outlet, published FROM articles")}
+    return lists.get("claims", []), {s["id"]: s for s in lists.get("statements", [])}, articles
+
+
+def searcher(store: Store) -> Search:
+    """Statement ids matching a text, best first, from the store's full-text index."""
+    def search(text: str) -> list[str]:
+        try:
+            return [hit.ref for hit in query_index(store.conn, text, "statement", limit=200)]
+        except (QueryError, sqlite3.Error):  # text it cannot search, or no index yet: no match
+            return []
+
+    return search
+
+
+def track_claim(store: Store, claim_id: str | None, text: str | None, created: str) -> dict[str, Any]:
+    """Track a claim by id, or by text (the claim of the best-matching statement; none yet: the text is
+    kept and searched again each round). Returns the tracked row; ``LookupError`` for an unknown id."""
+    if not claim_id and not (text or "").strip():
+        raise ValueError("give a claim id or a text")
+    claims, statements, _ = corpus_lists(store)
+    if claim_id:
+        claim = next((c for c in claims if c["id"] == claim_id), None)
+        if claim is None:
+            raise LookupError(f"no claim {claim_id}")
+    else:
+        claim = claim_for_text(searcher(store)(text or ""), claims, statements)
+    anchors = sorted(statement_keys(claim, statements)) if claim else []
+    tracked_id = tables.add_tracked(store.conn, label=claim.get("label") if claim else None, text=text or None,
+                                    claim=claim["id"] if claim else None, anchors=anchors, created=created)
+    return next(t for t in tables.tracked_claims(store.conn) if t["id"] == tracked_id)

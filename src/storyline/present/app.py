@@ -14,15 +14,19 @@ switched off.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storyline.present.report import DossierViews, Links, date_span, environment, overview, people
@@ -30,6 +34,10 @@ from storyline.store.search import HIT_END, HIT_START, Hit, snippet_parts
 from storyline.store.view import StoreView
 from storyline.store.query import QueryError, match_expression
 from storyline.store import pages
+from storyline.store import watch as watch_tables
+from storyline.store.sqlite import Store
+from storyline.corpus.alerts import refind_claim, track_claim
+from storyline.present.outlets import label_comparison, labels_of, outlet_list, outlet_profile
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -301,6 +309,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(resources.files("storyline.present") / "static")), name="static")
     _add_api(app, explorer)
     _add_pages(app, explorer)
+    _add_watch(app, explorer, db_path)
     return app
 
 
@@ -457,6 +466,110 @@ def _add_pages(app: FastAPI, explorer: Explorer) -> None:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in error.errors()]
         message = "; ".join(f"{'.'.join(str(part) for part in d['loc'][1:]) or 'request'}: {d['msg']}" for d in details)
         return _error(request, 422, message, details)
+
+
+# -- watch: outlets, label comparison, tracked claims and alerts ----------------------------------
+
+
+class TrackRequest(BaseModel):
+    claim: str | None = Field(default=None, max_length=100, description="Claim id.")
+    text: str | None = Field(default=None, max_length=MAX_QUERY, description="Or: track by text.")
+
+
+def _watch_state(explorer: Explorer) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The sources file's outlets, the tracked claims and the alerts (``storyline watch``'s tables)."""
+    return (explorer.store.query(watch_tables.read_sources_table), explorer.store.query(watch_tables.tracked_claims),
+            explorer.store.query(watch_tables.all_alerts))
+
+
+def _tracked_views(views: DossierViews, tracked: list[dict[str, Any]], alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each tracked claim with the claim it is now (re-found as ``watch`` does) and its alert count."""
+    claims = views.dossier["claims"]
+    counts = Counter(alert["tracked"] for alert in alerts)
+    return [{**t, "current": views.claims.get(t.get("claim") or "") or refind_claim(t, claims, views.statements),
+             "alerts": counts.get(t["id"], 0)} for t in tracked]
+
+
+def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
+    def outlet_or_404(name: str) -> dict[str, Any]:
+        sources = _watch_state(explorer)[0]
+        profile = outlet_profile(explorer.views().dossier, sources, name)
+        if profile is None:
+            raise HTTPException(status_code=404, detail="not found")
+        return profile
+
+    @app.get("/api/outlets", tags=["api"], summary="Outlets with their country, owner, labels and article counts")
+    def api_outlets() -> list[dict[str, Any]]:
+        return outlet_list(explorer.views().dossier, _watch_state(explorer)[0])
+
+    @app.get("/api/outlet", tags=["api"], summary="One outlet's profile: articles over time, speakers, claims, shared")
+    def api_outlet(name: Annotated[str, Query(max_length=500, description="Outlet name.")]) -> dict[str, Any]:
+        return outlet_or_404(name)
+
+    @app.get("/api/compare", tags=["api"], summary="Claims carried by outlets with a label versus the others")
+    def api_compare(label: Annotated[str, Query(max_length=200, description="A label of the sources file.")]) -> dict[str, Any]:
+        return label_comparison(explorer.views().dossier, _watch_state(explorer)[0], label)
+
+    @app.get("/api/alerts", tags=["api"], summary="Alerts raised by watch on tracked claims, newest first")
+    def api_alerts(p: PagingDep) -> dict[str, Any]:
+        return p.cut(_watch_state(explorer)[2])
+
+    @app.get("/api/tracked", tags=["api"], summary="Tracked claims with the claim each is now and its alert count")
+    def api_tracked() -> list[dict[str, Any]]:
+        sources, tracked, alerts = _watch_state(explorer)
+        views = explorer.views()
+        return [{**t, "current": t["current"]["id"] if t["current"] else None,
+                 "recurrence": views.series(t["current"]) if t["current"] else None}
+                for t in _tracked_views(views, tracked, alerts)]
+
+    @app.post("/api/tracked", tags=["api"], summary="Track a claim (by id or text): watch alerts on its new statements",
+              status_code=201)
+    def api_track(body: TrackRequest, request: Request) -> dict[str, Any]:
+        # The one write the app makes, one row. Only a JSON body from the app's own pages: a form on
+        # another site can send neither this content type nor this origin.
+        origin = request.headers.get("origin")
+        if "application/json" not in request.headers.get("content-type", "") or (
+                origin is not None and urlsplit(origin).netloc != request.headers.get("host")):
+            raise HTTPException(status_code=403, detail="only from the app's own pages")
+        if not body.claim and not (body.text or "").strip():
+            raise HTTPException(status_code=422, detail="give a claim id or a text")
+        with Store(db_path) as store:
+            try:
+                return track_claim(store, body.claim, body.text, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            except LookupError:
+                raise HTTPException(status_code=404, detail="not found") from None
+
+    @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
+    def outlets_page() -> HTMLResponse:
+        views = explorer.views()
+        sources = _watch_state(explorer)[0]
+        return _page("outlets", outlets=outlet_list(views.dossier, sources), labels=labels_of(sources),
+                     views=views, dossier=views.dossier)
+
+    @app.get("/outlet", response_class=HTMLResponse, include_in_schema=False)
+    def outlet_page(name: Annotated[str, Query(max_length=500)]) -> HTMLResponse:
+        views = explorer.views()
+        return _page("outlet", profile=outlet_or_404(name), views=views, dossier=views.dossier)
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(label: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+        views = explorer.views()
+        sources = _watch_state(explorer)[0]
+        labels = labels_of(sources)
+        chosen = label or (labels[0] if labels else "")
+        return _page("compare", comparison=label_comparison(views.dossier, sources, chosen), labels=labels,
+                     views=views, dossier=views.dossier)
+
+    @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
+    def alerts_page() -> HTMLResponse:
+        views = explorer.views()
+        return _page("alerts", alerts=_watch_state(explorer)[2], views=views, dossier=views.dossier)
+
+    @app.get("/tracked", response_class=HTMLResponse, include_in_schema=False)
+    def tracked_page() -> HTMLResponse:
+        views = explorer.views()
+        _, tracked, alerts = _watch_state(explorer)
+        return _page("tracked", tracked=_tracked_views(views, tracked, alerts), views=views, dossier=views.dossier)
 
 
 def _error(request: Request, status: int, message: str, detail: Any) -> HTMLResponse | JSONResponse:

@@ -87,6 +87,21 @@
     drawChartsIn(document.querySelector("main") || document.body);
   }
 
+  // The app's "Track this claim" button (storyline serve): a JSON POST, which a cross-site form cannot send.
+  function wireTracking() {
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-track-claim]"), function (button) {
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        window.fetch("/api/tracked", {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ claim: button.dataset.trackClaim })
+        }).then(function (response) {
+          button.textContent = response.ok ? "Tracked: watch will alert on new statements" : "Could not track";
+        }).catch(function () { button.textContent = "Could not track"; button.disabled = false; });
+      });
+    });
+  }
+
   // Following a link to an item inside a closed <details> opens it.
   function openTarget() {
     var id = decodeURIComponent(window.location.hash.slice(1));
@@ -104,5 +119,6 @@
     openTarget();
     drawTimeline();
     wireClaims();
+    wireTracking();
   });
 }());
