@@ -72,7 +72,7 @@ class NewsSite:
     """A threaded HTTP server on 127.0.0.1 (a context manager). ``round`` picks what the feeds list;
     a path in ``hold`` is not answered until ``release()`` (to kill a watch in the middle of a round)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.round = 0
         self.hold: set[str] = set()
         self.released = threading.Event()
@@ -95,7 +95,7 @@ class NewsSite:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

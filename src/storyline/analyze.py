@@ -24,7 +24,9 @@ from storyline.core.options import Options
 from storyline.core.pipeline import per_article_pipeline
 from storyline.corpus.local import run_corpus_stages
 from storyline.core.records import Article, RawDoc, Skipped
+from storyline.present.outlets import outlet_profiles
 from storyline.present.report import write_report
+from storyline.store.watch import read_sources_table
 from storyline.store.sqlite import Store
 from storyline.core.guard import failure
 
@@ -167,7 +169,8 @@ def finish_run(store: Store, out: Path, options: Options, result: RunResult) -> 
     result.dossier = build_dossier(store)
     result.dossier_path = out / "dossier.json"
     result.dossier_path.write_text(json.dumps(result.dossier, ensure_ascii=False, indent=1), encoding="utf-8")
-    result.report_path = write_report(result.dossier, out / "report.html")
+    sources = read_sources_table(store.conn)  # the outlets' countries, owners and labels, when watched
+    result.report_path = write_report(result.dossier, out / "report.html", outlet_profiles(result.dossier, sources))
 
 
 def _new_documents(

@@ -85,12 +85,19 @@ class Carriers:
         return {"outlet": outlet, "date": date, "statement": statement["id"], "article": statement["article"]}
 
 
-def outlet_profile(dossier: dict[str, Any], sources: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+def outlet_profiles(dossier: dict[str, Any], sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every outlet's profile (the report's section), by name."""
+    carriers = Carriers(dossier)
+    return [outlet_profile(dossier, sources, name, carriers) for name in outlet_names(dossier, sources)]  # type: ignore[misc]
+
+
+def outlet_profile(dossier: dict[str, Any], sources: list[dict[str, Any]], name: str,
+                   carriers: Carriers | None = None) -> dict[str, Any] | None:
     if name not in outlet_names(dossier, sources):
         return None
     own = [a for a in dossier["articles"] if a.get("outlet") == name]
     own_ids = {a["id"] for a in own}
-    carriers = Carriers(dossier)
+    carriers = carriers or Carriers(dossier)
     return {
         "name": name, **_source_fields(next((s for s in sources if s["name"] == name), None)),
         "articles": sorted(({k: a.get(k) for k in ("id", "title", "published", "url")} for a in own),

@@ -501,7 +501,8 @@ SUMMARY_OVER = 100
 PERSON_STATEMENTS = 3
 
 
-def render_report(dossier: dict[str, Any]) -> str:
+def render_report(dossier: dict[str, Any], outlets: list[dict[str, Any]] | None = None) -> str:
+    """``outlets``: the outlet profiles to show (``present.outlets.outlet_profiles``), none by default."""
     template = environment().get_template("report.html.j2")
     links = Links(app=False, summary=len(dossier["articles"]) > SUMMARY_OVER)
     scripts = [static_text(name) for name in VENDORED_SCRIPTS]
@@ -509,11 +510,12 @@ def render_report(dossier: dict[str, Any]) -> str:
         csp=CSP.format(hashes=script_hashes(scripts)),
         inline_scripts=scripts,
         inline_styles=[static_text(name) for name in VENDORED_STYLES],
+        outlets=outlets or [],
         **DossierViews(dossier, links).context(),
     )
 
 
-def write_report(dossier: dict[str, Any], path: str | Path) -> Path:
+def write_report(dossier: dict[str, Any], path: str | Path, outlets: list[dict[str, Any]] | None = None) -> Path:
     path = Path(path)
-    path.write_text(render_report(dossier), encoding="utf-8")
+    path.write_text(render_report(dossier, outlets), encoding="utf-8")
     return path
