@@ -193,3 +193,58 @@ def test_watch_refuses_private_addresses_unless_allowed(tmp_path):
     assert report.added == 0 and len(report.failed) == 3
     assert all(reason.startswith("refused") for reason in report.failed.values())
     assert site.requests == []
+
+
+def test_watch_tracked_claim_is_refound_when_claim_ids_change():
+    from storyline.corpus.alerts import new_alerts, refind_claim
+
+    statements = {sid: {"id": sid, "article": article, "start": 0, "end": 10, "speaker_name": speaker}
+                  for sid, article, speaker in (("s1", "a1", "Holm"), ("s2", "a2", "Brenn"), ("s3", "a5", "Marek"),
+                                                ("s4", "a6", "Ort"))}
+    articles = {"a1": {"outlet": "Courier"}, "a2": {"outlet": "Voice"}, "a5": {"outlet": "Border"}, "a6": {"outlet": "Voice"}}
+    tracked = {"id": 1, "anchors": ["a1:0-10", "a2:0-10"], "since_article": 2, "text": None}
+    # Recomputed: the tracked statements now sit in "c9" (with a new one), a smaller claim holds one of them.
+    claims = [{"id": "c7", "statements": ["s2", "s4"]}, {"id": "c9", "statements": ["s1", "s2", "s3"]}]
+    found = refind_claim(tracked, claims, statements)
+    assert found["id"] == "c9"
+    alerts = new_alerts(tracked, found, statements, articles, {"Border": "Ruritania"}, alerted=set())
+    assert [(a["statement"], a["firsts"]) for a in alerts] == [("s3", ["outlet", "speaker", "country"])]
+    assert new_alerts(tracked, found, statements, articles, {}, alerted={"a5:0-10"}) == []
+    # Nothing left of the anchors, no text: not found (no guess).
+    assert refind_claim({**tracked, "anchors": ["a9:0-1"]}, claims, statements) is None
+
+
+def test_watch_track_command_by_id_and_by_text(tmp_path):
+    from sample_dossier import sample_dossier, write_store
+
+    db = write_store(sample_dossier(), tmp_path / "s.db")
+    runner = CliRunner()
+    by_id = runner.invoke(app, ["track", "c2", "--db", str(db)])
+    assert by_id.exit_code == 0 and "claim c2 (2 statements)" in by_id.output
+    assert runner.invoke(app, ["track", "c404", "--db", str(db)]).exit_code == 2
+    assert runner.invoke(app, ["track", "--db", str(db)]).exit_code == 2
+    by_text = runner.invoke(app, ["track", "--db", str(db), "--text", "bad deal"])
+    assert by_text.exit_code == 0 and "claim c1" in by_text.output
+    pending = runner.invoke(app, ["track", "--db", str(db), "--text", "moon landing hoax"])
+    assert pending.exit_code == 0 and "no claim yet" in pending.output
+    with Store(db) as store:
+        rows = tables.tracked_claims(store.conn)
+    assert [(r["claim"], r["since_article"]) for r in rows] == [("c2", 3), ("c1", 3), (None, 3)]
+    assert rows[0]["anchors"] == sorted(f"{s['article']}:{s['start']}-{s['end']}" for s in sample_dossier()["statements"]
+                                        if s["id"] in ("s3", "s6"))
+
+
+def test_watch_app_tracks_only_json_from_its_own_origin(tmp_path):
+    from fastapi.testclient import TestClient
+    from sample_dossier import sample_dossier, write_store
+
+    from storyline.present.app import create_app
+
+    client = TestClient(create_app(write_store(sample_dossier(), tmp_path / "s.db")))
+    assert client.post("/api/tracked", data={"claim": "c1"}).status_code in (403, 422)  # a form post
+    assert client.post("/api/tracked", json={"claim": "c1"}, headers={"origin": "http://evil.example"}).status_code == 403
+    assert client.post("/api/tracked", json={"claim": "c404"}).status_code == 404
+    made = client.post("/api/tracked", json={"claim": "c1"})
+    assert made.status_code == 201 and made.json()["claim"] == "c1"
+    (listed,) = client.get("/api/tracked").json()
+    assert listed["current"] == "c1" and listed["recurrence"]["periods"]

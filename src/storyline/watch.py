@@ -188,8 +188,15 @@ class Watcher:
             return
         tables.clear_skipped(store.conn, feed_url)
         items = [(item_source(feed_url, entry), entry) for entry in feed.entries]
-        yield from read_items([(where, entry) for where, entry in items if not tables.has_source(store.conn, where)],
-                              None, self.fetcher)
+        new = [(where, entry) for where, entry in items if not tables.has_source(store.conn, where)]
+        # read_items names a page it could not fetch "WHERE (URL)"; under its own name, the article
+        # that a later round stores clears it from the skipped list.
+        named = {f"{where} ({entry['link']})": where for where, entry in new if entry.get("link")}
+        for record in read_items(new, None, self.fetcher):
+            if isinstance(record, Skipped):
+                record = Skipped(named.get(record.source, record.source), record.reason)
+                report.failed[record.source] = record.reason
+            yield record
 
     def _page(self, page_url: str, report: RoundReport) -> Iterator[RawDoc | Skipped]:
         for record in read_remote(page_url, None, self.options.max_bytes, self.fetcher):
