@@ -298,8 +298,9 @@ def raise_alerts(store: Store) -> list[dict[str, Any]]:
             claim = refind_claim(item, claims, statements, search)
             if claim is None:
                 continue
-            tables.update_tracked(store.conn, item["id"], claim["id"], sorted(set(item["anchors"]) | statement_keys(claim, statements)),
-                                  claim.get("label"))
+            anchors = sorted(set(item["anchors"]) | statement_keys(claim, statements))
+            if (claim["id"], anchors, claim.get("label")) != (item["claim"], item["anchors"], item["label"]):
+                tables.update_tracked(store.conn, item["id"], claim["id"], anchors, claim.get("label"))
             for alert in new_alerts(item, claim, statements, articles, countries, tables.alert_keys(store.conn, item["id"])):
                 if tables.insert_alert(store.conn, alert, now()):
                     raised.append(alert)

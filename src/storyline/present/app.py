@@ -2,7 +2,8 @@
 
 Read-only: the store is opened with SQLite ``mode=ro`` (:class:`StoreView`)
 and reloaded when ``analyze`` commits, so the app can run beside a growing
-store. Every response carries a Content-Security-Policy that allows scripts,
+store. (One write: ``POST /api/tracked`` adds a tracked claim for ``storyline watch``, one row,
+only as JSON from the app's own pages.) Every response carries a Content-Security-Policy that allows scripts,
 styles and requests from the app's own origin only; templates autoescape
 every text; pages load no inline script (data travels in JSON blocks).
 

@@ -78,7 +78,13 @@ def writer_lock(db_path: str | Path) -> Iterator[Path]:
 
 
 def save_sources(conn: sqlite3.Connection, sources: list[dict[str, Any]]) -> None:
-    """Replace the sources table with the sources file's entries (one transaction)."""
+    """Replace the sources table with the sources file's entries (one transaction; none when unchanged,
+    so a reader such as the app does not reload for nothing)."""
+    fields = ("name", "country", "owner", "labels", "feeds", "pages")
+    wanted = sorted(({key: s.get(key) if key in ("name", "country", "owner") else list(s.get(key) or [])
+                      for key in fields} for s in sources), key=lambda s: s["name"])
+    if read_sources_table(conn) == wanted:
+        return
     with conn:
         conn.execute("DELETE FROM sources")
         conn.executemany(
