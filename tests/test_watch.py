@@ -121,6 +121,40 @@ def test_watch_kill_9_in_a_round_then_restart_loses_duplicates_and_repeats_nothi
         assert store.conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 2
 
 
+def test_watch_kill_9_while_delivering_alerts_then_restart_repeats_no_alert(tmp_path):
+    """Killed while the hook runs for the first of two alerts (it is in the JSON Lines file, not marked
+    delivered): the restart writes only the second."""
+    db, alerts, hooked, go = tmp_path / "watch.db", tmp_path / "alerts.jsonl", tmp_path / "hooked.jsonl", tmp_path / "go"
+    hook = (f"{sys.executable} -c \"import sys, time, pathlib; open(sys.argv[1], 'a').write(sys.stdin.read()); "
+            f"[time.sleep(0.1) for _ in range(600) if not pathlib.Path(sys.argv[2]).exists()]\" {hooked} {go}")
+    with NewsSite() as site:
+        watcher(site, tmp_path).round()
+        track(db, text="reservoir poisoned saboteurs")
+        site.round = 1
+        process = subprocess.Popen(
+            [sys.executable, "-m", "storyline", "watch", str(tmp_path / "sources.toml"), "--db", str(db), "--once",
+             "--allow-private", "--alerts", str(alerts), "--on-alert", hook],
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 120
+            while not (hooked.exists() and hooked.read_text()) and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.1)
+            assert process.poll() is None and len(alert_lines(alerts)) == 1
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            go.touch()  # the hook, orphaned, exits
+            if process.poll() is None:
+                process.kill()
+            process.stderr.close()
+        restart = watcher(site, tmp_path).round()
+        assert (restart.added, restart.alerts) == (0, [])  # raised before the kill, delivered now
+    lines = alert_lines(alerts)
+    assert len(lines) == 2 and len({line["statement_key"] for line in lines}) == 2
+    with Store(db) as store:
+        assert tables.undelivered_alerts(store.conn) == []
+
+
 def test_watch_delivers_an_alert_stored_before_a_kill_once(tmp_path):
     """Killed between storing an alert and writing it out: the next round writes it, and only once."""
     db, path = tmp_path / "w.db", tmp_path / "alerts.jsonl"
