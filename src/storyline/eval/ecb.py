@@ -367,7 +367,8 @@ def as_articles(parsed: dict[str, Parsed], names: list[str]) -> list[Any]:
         digest = hashlib.sha256(p.body.encode()).hexdigest()
         article = Article(source=name, input_hash=digest, content_hash=digest, body=p.body, title=p.title,
                           outlet=p.outlet, id=name)
-        article.findings = {k: v for k, v in p.findings.items() if k != "skipped"}
+        # Statements feed neither stories nor the timeline; without them the pass embeds no claim units.
+        article.findings = {k: v for k, v in p.findings.items() if k not in ("skipped", "statements")}
         articles.append(article)
     return articles
 
@@ -529,9 +530,11 @@ def shipped_story_labels(raws: list[Any]) -> dict[str, Any]:
     from storyline.core.records import Article, Corpus
     from storyline.corpus.local import run_corpus_stages
 
-    articles = [r for r in Pipeline(PER_ARTICLE_STAGES, Options(batch_size=16)).run(raws) if isinstance(r, Article)]
+    stages = [name for name in PER_ARTICLE_STAGES if name not in ("signature", "embed")]  # the pass embeds the leads
+    articles = [r for r in Pipeline(stages, Options(batch_size=16)).run(raws) if isinstance(r, Article)]
     for number, article in enumerate(articles, 1):
         article.id = f"a{number}"
+        article.findings.pop("statements", None)  # stories do not read them: no claim units to embed
     corpus = run_corpus_stages(Corpus(articles=articles), Options(), stages=["stories"])
     source = {a.id: a.source for a in articles}
     return {source[member]: story["id"] for story in corpus.stories for member in story["articles"]}
@@ -658,6 +661,8 @@ def render(gold: Gold, story_rows: list[Row], event_rows: list[Row]) -> str:
         if row.note:
             lines.append(f"{row.system.split(' (')[0]}: {row.note}.")
             lines.append("")
+    lines.append(model_note())
+    lines.append("")
     skipped = [p for p in PARSED_NOTE]
     if skipped:
         lines.append(skipped[0])
@@ -666,6 +671,22 @@ def render(gold: Gold, story_rows: list[Row], event_rows: list[Row]) -> str:
 
 
 PARSED_NOTE: list[str] = []
+
+
+def model_note() -> str:
+    """Where the shipped trigger model comes from, and its hash."""
+    from importlib import resources
+
+    from storyline.article.events import MODEL_FILE
+
+    data = resources.files("storyline.article").joinpath(MODEL_FILE).read_bytes()
+    trained = json.loads(data).get("trained", {})
+    return (f"Trigger model `src/storyline/article/{MODEL_FILE}`: {len(data):,} bytes, sha256 "
+            f"`{hashlib.sha256(data).hexdigest()}`; written by `{trained.get('command', 'make train-events-model')}` "
+            f"(`python -m storyline.eval.train_events`) from {trained.get('data', '?')} ({trained.get('articles', '?')} "
+            f"articles, {trained.get('tokens', '?')} candidate tokens); logistic regression C={trained.get('strength')}, "
+            f"threshold p >= {trained.get('threshold')}, both chosen by two-fold cross-validation over the tuning topics "
+            f"(occurrence-mention F1 {trained.get('cv_f1')}).")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
