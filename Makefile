@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test fuzz bench-report train-claims-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
+.PHONY: setup demo test fuzz bench-report train-claims-model train-events-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -58,6 +58,11 @@ train-claims-model: setup
 		--weights out/pairmodel-stage1.safetensors --manifest out/pairmodel-stage1.json
 	nice -n 10 $(BIN)/python -m storyline.corpus.train_pairmodel \
 		--offset 6000 --init-from out/pairmodel-stage1.safetensors
+
+# Rebuilds src/storyline/article/events_model.json from the ECB+ tuning (even) topics only
+# (../shared/datasets/ecbplus-train; deterministic; see docs/benchmarks.md). Not part of test.
+train-events-model: setup
+	nice -n 10 $(BIN)/python -m storyline.eval.train_events
 
 eval-pairmodel: setup
 	nice -n 10 $(BIN)/python -m storyline.eval.pairmodel --write-docs

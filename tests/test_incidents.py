@@ -1,10 +1,11 @@
-"""The incident prototype: stories split by who, what, where and when, not by topic."""
+"""Stories as incidents: split by who, what, where and when, not by topic (`corpus.incidents`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from storyline.corpus.incidents import IncidentFeatures, IncidentWeights, features_from_doc, group_incidents
+from storyline.article.incident import IncidentFeatures, features_from_doc
+from storyline.corpus.incidents import IncidentWeights, group_incidents
 
 
 def _vector(seed: int, base: np.ndarray | None = None, noise: float = 0.1) -> np.ndarray:

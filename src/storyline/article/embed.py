@@ -129,7 +129,8 @@ def torch_threads(count: int) -> Iterator[None]:
 
 def article_texts(article: Article) -> list[str]:
     """The texts the corpus stages will ask to embed for this article: each claim unit of
-    each statement (``units.units_of``/``unit_text``) and the lead (``units.lead_text``)."""
+    each statement (``units.units_of``/``unit_text``), the lead (``units.lead_text``) and the
+    lemmas of its event triggers."""
     texts = []
     for finding in article.findings.get("statements", []):
         # The fields ``entities._statement`` gives the dossier's statement that ``claims`` reads.
@@ -138,6 +139,8 @@ def article_texts(article: Article) -> list[str]:
         texts.extend(text for span in units_of(statement) if (text := unit_text(statement, span)))
     if article.body:
         texts.append(lead_text(article))
+    # Event trigger lemmas: the timeline links close ones (``quake`` / ``earthquake``).
+    texts.extend(sorted({event["trigger"] for event in article.findings.get("events") or []}))
     return texts
 
 

@@ -1,62 +1,380 @@
-"""Events: dated happenings in each article (the corpus merges them: ``storyline.corpus.timeline``).
+"""Events: the happenings each article reports (the corpus merges them: ``storyline.corpus.timeline``).
 
-Per article (stage ``events``, after ``times``): every dated time expression
-that a clause hangs on becomes an event mention. The parse says which word
-the date modifies: a verb (``Tillerson visited Russia on April 12``, ``the
-plans were canceled on Oct. 21``) or an event noun (``Thursday's phone
-call``). The mention keeps the clause's span, the trigger, the date (and
-``date_end`` for ranges), a short summary built from the clause's subject,
-verb and object, and the named participants as spans.
+An event is an occurrence: an arrest, an earthquake, a meeting held, a summit
+cancelled, a phone call that took place. Speech acts (``said``, ``told``,
+``stated``) are statements, found by the ``statements`` stage and kept apart
+on the timeline; they are never events here, and neither are states (``be``,
+``have``).
+
+Triggers are verbs and event nouns, chosen token by token by a small logistic
+model over what the parse says about the token: its part of speech, fine tag,
+dependency label, its head's part of speech, whether it has a subject or an
+object, its suffix (``-tion``, ``-ment``: event nouns are mostly deverbal) and
+its lemma (``TriggerModel``). Its weights ship with the package
+(``events_model.json``), learned by ``make train-events-model``
+(``storyline.eval.train_events``) from the ECB+ tuning topics only. A lemma never
+seen in training falls back on the other features.
+
+Each event mention carries:
+
+- ``summary``: who did what (to whom), where, from the parse: the subject's
+  name (a whole named entity, or its whole short noun phrase; a pronoun is
+  resolved to the name it stands for, or left out), the predicate with its
+  negation and particle, the object and a place (``in``/``at`` + a place
+  name). Never a cut of the sentence or of a title.
+- ``date``: from a time expression that hangs on the trigger (or on the light
+  verb whose object it is: ``held talks over the weekend``), at the precision
+  the ``times`` stage resolved (a weekend is its two days); else, for a
+  past-tense verb in an article with a publication date, ``not_after`` = that
+  date (it happened by then; no day is claimed); else undated. Nothing is invented.
+- ``participants``: the named people, organisations and places taking part:
+  the subject (a pronoun resolved), objects and prepositional objects of the
+  trigger's own clause, for an event noun its own phrase and possessor
+  (``his trip`` is the trip of whom ``his`` stands for); not the entities of
+  other clauses of the sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
+import numpy as np
+
+from storyline.article.incident import features_from_doc
+from storyline.article.language import analysed
 from storyline.article.parse import doc_of
 from storyline.article.time_values import calendar_date
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
 from storyline.core.records import Article
-from storyline.article.language import analysed
 
-EVENT_NOUNS = {
+# Speech acts: statements, not events (the statements stage owns them).
+SPEECH = frozenset({
+    "say", "tell", "report", "announce", "state", "add", "claim", "confirm", "according", "note", "explain",
+    "describe", "deny", "insist", "comment", "reply", "respond", "write", "quote", "declare", "stress",
+    "accord", "indicate", "suggest", "mention", "reveal", "disclose", "inform", "ask",
+    "emphasize", "emphasise", "recall", "acknowledge", "attribute", "reiterate", "urge", "assert", "argue",
+    "admit", "predict", "praise", "criticize", "criticise", "thank", "statement", "remark", "comment",
+})  # fmt: skip
+# States, not happenings: the copula, possession and states of mind.
+STATES = frozenset({"be", "have", "seem", "remain", "exist", "believe", "think", "know", "want", "hope", "need",
+                    "expect", "feel", "wish", "understand", "like", "mean", "require", "depend", "include",
+                    "involve", "contain", "appear"})
+CANDIDATE_POS = frozenset({"VERB", "NOUN", "PROPN", "ADJ"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+PARTICIPANT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
+# Event nouns a date can hang on (``Thursday's phone call``) when the model has not marked them.
+EVENT_NOUNS = frozenset({
     "call", "meeting", "summit", "visit", "talk", "talks", "trip", "conversation", "conference",
-    "election", "vote", "attack", "strike", "cancellation", "statement", "speech", "interview",
-    "negotiation", "negotiations", "ceremony", "signing", "referendum", "session", "rally",
-    "protest", "ceasefire", "agreement", "deal", "treaty", "announcement", "decision", "ruling",
-    "hearing", "trial", "launch", "operation", "parade", "forum", "visit", "tour", "inauguration",
-    "briefing", "address", "meet", "exercise", "bombing", "explosion", "shooting", "raid",
-    "offensive", "invasion", "withdrawal", "resignation", "arrest", "verdict", "release",
-}  # fmt: skip
-# Verbs that state a condition, not something that happens on a day.
-STATIVE = {"be", "have", "remain", "seem", "appear", "know", "believe", "think", "want", "need",
-           "depend", "include", "mean", "cost", "own", "stay", "continue", "exist", "hope", "like"}  # fmt: skip
-# Verbs whose object names the event: ``held a phone call``, ``took part``.
-LIGHT = {"hold", "have", "make", "take", "conduct", "give", "pay", "stage", "host", "attend", "schedule", "plan"}
-# Trigger words that report one kind of happening, so that ``met`` and
-# ``summit`` or ``canceled`` and ``cancellation`` can be recognised as one.
-KINDS = {
-    "meet": "meet", "meeting": "meet", "summit": "meet", "talks": "meet", "talk": "meet",
-    "negotiation": "meet", "negotiations": "meet", "conference": "meet", "forum": "meet",
-    "call": "call", "phone": "call", "conversation": "call", "telephone": "call", "speak": "call",
-    "cancel": "cancel", "cancellation": "cancel", "scrap": "cancel", "postpone": "cancel",
-    "visit": "visit", "trip": "visit", "travel": "visit", "tour": "visit", "arrive": "visit",
-    "say": "say", "tell": "say", "state": "say", "note": "say", "stress": "say", "announce": "say",
-    "statement": "say", "declare": "say", "add": "say", "write": "say", "claim": "say",
-}  # fmt: skip
-PARTICIPANT_LABELS = {"PERSON", "ORG", "GPE"}
-RELATIVE_PRONOUNS = {"which", "that", "who", "whom"}
+    "election", "vote", "attack", "strike", "cancellation", "interview", "negotiation", "negotiations",
+    "ceremony", "signing", "referendum", "session", "rally", "protest", "ceasefire", "agreement", "deal",
+    "treaty", "decision", "ruling", "hearing", "trial", "launch", "operation", "parade", "forum", "tour",
+    "inauguration", "briefing", "exercise", "bombing", "explosion", "shooting", "raid", "offensive",
+    "invasion", "withdrawal", "resignation", "arrest", "verdict", "release", "earthquake", "quake",
+})  # fmt: skip
+RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "they", "them", "their"})
+THING_PRONOUNS = frozenset({"it", "its"})
+CLAUSES = frozenset({"ccomp", "parataxis", "advcl", "relcl", "csubj", "acl"})
 
 
-# ---------------------------------------------------------------------------
-# Per article
+# --- the trigger model --------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TriggerModel:
+    """A logistic model over token features: ``weights`` by feature name, ``bias``, and the
+    probability at or above which a token is a trigger."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+
+    def probability(self, token: Any) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in token_features(token).items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def is_trigger(self, token: Any) -> bool:
+        return is_candidate(token) and self.probability(token) >= self.threshold
+
+    def as_json(self) -> dict[str, Any]:
+        return {"bias": self.bias, "threshold": self.threshold, "weights": dict(sorted(self.weights.items()))}
+
+
+MODEL_FILE = "events_model.json"
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> TriggerModel:
+    """The trigger model that ships with the package (``make train-events-model`` writes it)."""
+    data = json.loads(resources.files("storyline.article").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
+    return TriggerModel(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def is_candidate(token: Any) -> bool:
+    lemma = token.lemma_.lower()
+    return (token.pos_ in CANDIDATE_POS and lemma not in SPEECH and lemma not in STATES
+            and any(c.isalpha() for c in lemma))
+
+
+def token_features(token: Any) -> dict[str, float]:
+    """What the parse says about a token, as named indicator features."""
+    lemma = token.lemma_.lower()
+    children = {c.dep_ for c in token.children}
+    found = {
+        f"pos={token.pos_}": 1.0,
+        f"tag={token.tag_}": 1.0,
+        f"dep={token.dep_}": 1.0,
+        f"head={token.head.pos_}": 1.0,
+        f"pos_dep={token.pos_}|{token.dep_}": 1.0,
+        f"suffix={token.pos_}|{lemma[-3:]}": 1.0,
+        f"lemma={lemma}": 1.0,
+        f"ent={token.ent_type_ or '-'}": 1.0,
+    }
+    if children & {"nsubj", "nsubjpass"}:
+        found["has_subject"] = 1.0
+    if children & {"dobj", "attr"}:
+        found["has_object"] = 1.0
+    if "prep" in children:
+        found["has_prep"] = 1.0
+    if token.is_title and token.i > token.sent.start:
+        found["title_case"] = 1.0
+    return found
+
+
+def learn_trigger_model(tokens: Sequence[Any], labels: Sequence[bool], threshold: float = 0.5,
+                        strength: float = 1.0) -> TriggerModel:
+    """Fit the model on candidate tokens and whether each starts a gold happening (scikit-learn's
+    logistic regression, L2, lbfgs: deterministic)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform([token_features(t) for t in tokens])
+    model = LogisticRegression(C=strength, max_iter=2000, solver="lbfgs").fit(matrix, np.asarray(labels, dtype=int))
+    names = vectorizer.get_feature_names_out()
+    weights = {str(name): round(float(w), 6) for name, w in zip(names, model.coef_[0]) if abs(w) > 1e-6}
+    return TriggerModel(weights, round(float(model.intercept_[0]), 6), threshold)
+
+
+# --- the parse: subjects, names, pronouns -------------------------------------------
+
+
+def clause_verb(token: Any) -> Any:
+    while token.pos_ not in {"VERB", "AUX"} and token.head.i != token.i:
+        token = token.head
+    return token if token.pos_ in {"VERB", "AUX"} else None
+
+
+def subject_of(verb: Any) -> Any:
+    """The subject of ``verb``, through ``xcomp`` chains and relative pronouns."""
+    current = verb
+    for _ in range(4):
+        subject = next((c for c in current.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is not None:
+            if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
+                return current.head
+            return subject
+        if current.dep_ in {"relcl", "acl"}:
+            return current.head  # ``the trip, scheduled for May``: the trip
+        if current.dep_ not in {"xcomp", "conj", "advcl"} or current.head.i == current.i:
+            return None
+        current = current.head
+    return None
+
+
+def entity_of(token: Any) -> Any:
+    """The named entity ``token`` lies in, or None."""
+    doc = token.doc
+    for ent in doc.ents:
+        if ent.start <= token.i < ent.end and ent.label_ in NAME_LABELS:
+            return ent
+    return None
+
+
+def antecedent(pronoun: Any) -> Any:
+    """The named entity a personal or possessive pronoun stands for, or None.
+
+    First the subjects of the clauses the pronoun sits in, innermost first (``Trump said
+    he may meet Putin after his trip``: ``his`` is ``he`` is ``Trump``); then the latest
+    subject of the same or the previous sentence that is a name of the fitting kind."""
+    person = pronoun.lower_ in PERSON_PRONOUNS
+    # The small model often tags a person's surname ORG (``Trump``): a person pronoun takes either.
+    fits = {"PERSON", "ORG"} if person else {"ORG", "GPE", "NORP", "FAC", "PRODUCT"}
+    if pronoun.lower_ in {"they", "them", "their"}:
+        fits = {"PERSON", "ORG", "GPE", "NORP"}
+    token = pronoun
+    for _ in range(8):
+        if token.head.i == token.i:
+            break
+        token = token.head
+        if token.pos_ in {"VERB", "AUX"}:
+            subject = subject_of(token)
+            if subject is not None and subject.i != pronoun.i and subject.pos_ != "PRON":
+                ent = entity_of(subject)
+                if ent is not None and ent.label_ in fits:
+                    return ent
+    sentences = [pronoun.sent]
+    if pronoun.sent.start > 0:
+        sentences.insert(0, pronoun.doc[pronoun.sent.start - 1].sent)
+    subjects = [t for sent in sentences for t in sent if t.i < pronoun.i and t.dep_ in {"nsubj", "nsubjpass"}]
+    for subject in reversed(subjects):
+        ent = entity_of(subject)
+        if ent is not None and ent.label_ in fits:
+            return ent
+    return None
+
+
+def is_pronoun(token: Any) -> bool:
+    return token.pos_ == "PRON" or token.lower_ in PERSON_PRONOUNS | THING_PRONOUNS
+
+
+NAME_PARTS = frozenset({"compound", "amod", "nummod", "flat", "poss"})
+MAX_PHRASE = 6
+
+
+def name_phrase(token: Any) -> list[Any]:
+    """A whole name for ``token``, never cut: the named entity it lies in (``Yuri Ushakov``),
+    else its noun phrase of name-like left modifiers when short (``border guards``), else the
+    word alone. A pronoun is its antecedent's name, or nothing."""
+    if is_pronoun(token):
+        ent = antecedent(token) if token.lower_ not in RELATIVE_PRONOUNS else None
+        return list(ent) if ent is not None else []
+    ent = entity_of(token)
+    if ent is not None and ent.root.i == token.i:
+        return list(ent)
+    if token.pos_ == "PROPN":  # a name: its own words only (``aide Yuri Ushakov`` is ``Yuri Ushakov``)
+        start = token.i
+        while start > token.sent.start and token.doc[start - 1].pos_ == "PROPN" and token.doc[start - 1].head.i in range(start, token.i + 1):
+            start -= 1
+        return list(token.doc[start : token.i + 1])
+    named = next((c for c in token.children if c.dep_ == "appos" and entity_of(c) is not None), None)
+    if named is not None:  # ``his Russian counterpart Vladimir Putin``: the name
+        return list(entity_of(named))
+    words = [token]
+    for left in token.lefts:
+        if left.dep_ in NAME_PARTS or left.dep_ == "det" and left.lower_ == "the":
+            words.extend(t for t in left.subtree if not t.is_punct and t.dep_ != "case")
+    # ``the secretary of state``: a title ends after its ``of`` phrase, not before it.
+    of = next((c for c in token.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
+    if of is not None and len(tail := [t for t in of.subtree if not t.is_punct]) <= 3:
+        words += tail
+    if len(words) > MAX_PHRASE:
+        return [token]
+    return sorted({t.i: t for t in words}.values(), key=lambda t: t.i)
+
+
+def place_of(token: Any) -> list[Any]:
+    """``in Paris``: a preposition of place whose object is a place name."""
+    for prep in token.children:
+        if prep.dep_ == "prep" and prep.lower_ in {"in", "at", "near", "off", "outside"}:
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and obj.ent_type_ in PLACE_LABELS:
+                    return [prep] + name_phrase(obj)
+    return []
+
+
+def summary_of(trigger: Any) -> str:
+    """Who did what (to whom), where: whole names from the parse, in text order."""
+    words: list[Any] = []
+    resolved: list[Any] = []  # a pronoun's antecedent: named first, wherever it stands in the text
+    if trigger.pos_ in {"VERB", "AUX"}:
+        subject = subject_of(trigger)
+        if subject is not None:
+            (resolved if is_pronoun(subject) else words).extend(name_phrase(subject))
+        words += [c for c in trigger.children if c.dep_ in {"aux", "auxpass", "neg"} and c.i < trigger.i]
+        words += [trigger] + [c for c in trigger.children if c.dep_ == "prt"]
+        obj = next((c for c in trigger.children if c.dep_ in {"dobj", "attr"}), None)
+        if obj is not None and not is_pronoun(obj):
+            words += name_phrase(obj)
+        else:
+            with_ = next((c for c in trigger.children if c.dep_ == "prep" and c.lower_ in {"with", "against"}), None)
+            partner = next((c for c in with_.children if c.dep_ == "pobj"), None) if with_ is not None else None
+            if partner is not None and (phrase := name_phrase(partner)):
+                words += [with_] + phrase
+        words += place_of(trigger)
+    else:
+        words += [t for t in name_phrase(trigger) if not (t.dep_ == "poss" and is_pronoun(t))]
+        of = next((c for c in trigger.children if c.dep_ == "prep" and c.lower_ in {"of", "by", "on", "against", "to", "with"}), None)
+        if of is not None:
+            obj = next((c for c in of.children if c.dep_ == "pobj"), None)
+            if obj is not None and not is_pronoun(obj):
+                words += [of] + name_phrase(obj)
+        words += place_of(trigger)
+        if trigger.dep_ in {"dobj", "nsubjpass"} and trigger.head.pos_ == "VERB":
+            subject = subject_of(trigger.head)
+            if subject is not None:
+                (resolved if is_pronoun(subject) else words).extend(name_phrase(subject))
+            words.append(trigger.head)
+        else:
+            possessor = next((c for c in trigger.children if c.dep_ == "poss" and is_pronoun(c)), None)
+            if possessor is not None and (owner := name_phrase(possessor)):
+                ordered = sorted({t.i: t for t in words}.values(), key=lambda t: t.i)
+                return " ".join([" ".join(t.text for t in owner) + "'s"] + [t.text for t in ordered]).strip()
+    ordered = sorted({t.i: t for t in words}.values(), key=lambda t: t.i)
+    names = sorted({t.i: t for t in resolved if t.i not in {w.i for w in ordered}}.values(), key=lambda t: t.i)
+    return " ".join(t.text for t in names + ordered).strip()
+
+
+def participants(trigger: Any, others: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """The named entities taking part, as character spans (a pronoun as its antecedent's span).
+    The phrase of another happening inside the clause is that one's (``meet after his trip to
+    Riyadh``: Riyadh is the trip's), so ``others`` (the article's other triggers) are left out."""
+    if trigger.pos_ in {"VERB", "AUX"}:
+        inside = {t.i for t in trigger.subtree}
+        for child in trigger.children:
+            if child.dep_ in CLAUSES | {"xcomp", "conj"}:
+                inside -= {t.i for t in child.subtree}
+        heads = [subject_of(trigger)]
+    else:
+        inside = {t.i for t in trigger.subtree}
+        for child in trigger.children:
+            if child.dep_ in CLAUSES:
+                inside -= {t.i for t in child.subtree}
+        heads = [subject_of(trigger.head)] if trigger.dep_ in {"dobj", "nsubjpass"} and trigger.head.pos_ == "VERB" else []
+    for other in others:
+        if other.i != trigger.i and other.i in inside and other.pos_ in {"NOUN", "PROPN"}:
+            inside -= {t.i for t in other.subtree}
+    heads += [trigger.doc[i] for i in sorted(inside) if is_pronoun(trigger.doc[i]) and trigger.doc[i].dep_ in {"poss", "nsubj", "nsubjpass", "dobj", "pobj"}]
+    found: dict[tuple[int, int], str] = {}
+    for ent in trigger.doc.ents:
+        if ent.label_ in PARTICIPANT_LABELS and ent.root.i in inside and ent.root.i != trigger.i:
+            found[(ent.start_char, ent.end_char)] = ent.label_
+    for head in heads:
+        if head is None:
+            continue
+        ent = antecedent(head) if is_pronoun(head) else entity_of(head)
+        if ent is not None and ent.label_ in PARTICIPANT_LABELS:
+            found[(ent.start_char, ent.end_char)] = ent.label_
+    return [{"start": s, "end": e, "label": label} for (s, e), label in sorted(found.items())]
+
+
+# --- dates --------------------------------------------------------------------------
 
 
 def is_dated(time: dict[str, Any]) -> bool:
     """A time expression that puts something on the calendar."""
     return time["type"] in {"date", "time"} and calendar_date(time.get("value")) is not None
+
+
+def date_range(time: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A time's (date, date_end) at the precision it states: a week's weekend is its Saturday
+    and Sunday (``2025-W18-WE`` -> 3 and 4 May 2025); a range keeps its end."""
+    from datetime import date
+    import re
+
+    value = str(time.get("value") or "").split("T")[0]
+    if weekend := re.fullmatch(r"(\d{4})-W(\d\d)-WE", value):
+        year, week = int(weekend.group(1)), int(weekend.group(2))
+        return date.fromisocalendar(year, week, 6).isoformat(), date.fromisocalendar(year, week, 7).isoformat()
+    return calendar_date(time.get("value")), calendar_date(time.get("value_end")) if time.get("value_end") else None
 
 
 def trigger_of(span: Any) -> Any:
@@ -80,160 +398,91 @@ def trigger_of(span: Any) -> Any:
     return None
 
 
-def clause_verb(token: Any) -> Any:
-    while token.pos_ not in {"VERB", "AUX"} and token.head.i != token.i:
-        token = token.head
-    return token if token.pos_ in {"VERB", "AUX"} else None
+def own_dates(doc: Any, times: Iterable[dict[str, Any]]) -> dict[int, tuple[str | None, str | None]]:
+    """Token index -> the (date, date_end) of the time expression that modifies it."""
+    dates: dict[int, tuple[str | None, str | None]] = {}
+    for time in times:
+        if not is_dated(time) and not str(time.get("value") or "").endswith("-WE"):
+            continue
+        span = doc.char_span(time["start"], time["end"], alignment_mode="expand")
+        trigger = trigger_of(span) if span is not None else None
+        if trigger is not None:
+            dates.setdefault(trigger.i, date_range(time))
+    return dates
 
 
-def subject_of(verb: Any) -> Any:
-    """The subject of ``verb``, through ``xcomp`` chains and relative pronouns."""
-    current = verb
-    for _ in range(4):
-        subject = next((c for c in current.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-        if subject is not None:
-            if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
-                return current.head
-            return subject
-        if current.dep_ == "relcl":
-            return current.head
-        if current.dep_ not in {"xcomp", "conj", "advcl"} or current.head.i == current.i:
-            return None
-        current = current.head
-    return None
+def date_of(token: Any, dates: dict[int, tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """A trigger's own date; else that of the verb it is the object of (``held talks over the
+    weekend``), or of its event-noun object (``met on Friday for talks`` dates ``met``)."""
+    if token.i in dates:
+        return dates[token.i]
+    if token.dep_ in {"dobj", "nsubjpass"} and token.head.i in dates:
+        return dates[token.head.i]
+    for child in token.children:
+        if child.dep_ in {"dobj", "nsubjpass"} and child.i in dates:
+            return dates[child.i]
+    return None, None
 
 
-NAME_PARTS = {"compound", "amod", "nummod", "flat"}
+# --- per article --------------------------------------------------------------------
 
 
-def phrase(token: Any, skip: set[int], limit: int = 6) -> list[Any]:
-    """A short name for ``token`` (``Valdoran President Mira Kessel``), with ``and`` its conjuncts."""
-    words = [t for t in token.lefts if t.dep_ in NAME_PARTS and t.i not in skip and token.i - t.i <= limit] + [token]
-    for conj in (c for c in token.children if c.dep_ == "conj"):
-        words += [next((c for c in token.children if c.dep_ == "cc"), None)]
-        words += [t for t in conj.lefts if t.dep_ in NAME_PARTS and t.i not in skip] + [conj]
-    return [t for t in words if t is not None]
-
-
-def summary_of(trigger: Any, skip: set[int]) -> str:
-    if trigger.pos_ in {"NOUN", "PROPN"}:
-        # ``a phone call between A and B``; with its verb only when it is the object
-        # (``Trump described Thursday's phone call``).
-        words = [t for t in trigger.subtree if t.i not in skip and t.dep_ not in {"det", "punct", "case", "poss"} or t.i == trigger.i]
-        words = [t for t in words if t.i <= trigger.i or (t.i - trigger.i <= 10 and t.dep_ not in {"relcl", "acl"} and t.head.dep_ not in {"relcl", "acl"})]
-        if trigger.dep_ == "dobj" and (subject := subject_of(trigger.head)) is not None:
-            words = phrase(subject, skip, 3) + [trigger.head] + words
-        return tidy(words)
-    words: list[Any] = []
-    if (subject := subject_of(trigger)) is not None:
-        words += phrase(subject, skip, 6)
-    words += [c for c in trigger.children if c.dep_ in {"auxpass", "neg"}] + [trigger]
-    words += [c for c in trigger.children if c.dep_ == "prt"]
-    obj = next((c for c in trigger.children if c.dep_ in {"dobj", "attr", "dative"}), None)
-    if obj is not None:
-        words += phrase(obj, skip, 4)
-    return tidy(words)
-
-
-def tidy(words: list[Any]) -> str:
-    unique = sorted({t.i: t for t in words}.values(), key=lambda t: t.i)
-    return " ".join(t.text for t in unique).strip()
-
-
-def participants_of(trigger: Any, doc: Any, statement_spans: list[tuple[int, int]]) -> list[dict[str, int]]:
-    """Named people, organisations and places in the trigger's clause (not in quoted content)."""
-    verb = trigger if trigger.pos_ in {"VERB", "AUX"} else clause_verb(trigger)
-    root = verb if verb is not None else trigger
-    inside = {t.i for t in root.subtree}
-    for child in root.children:
-        if child.dep_ in {"ccomp", "parataxis", "advcl"} and child.i != trigger.i:
-            inside -= {t.i for t in child.subtree}
-    subject = subject_of(root) if root.pos_ in {"VERB", "AUX"} else None
-    if subject is not None:
-        inside |= {t.i for t in subject.subtree}
+def find_events(doc: Any, model: TriggerModel | None = None, times: Iterable[dict[str, Any]] = (),
+                published: str | None = None) -> list[dict[str, Any]]:
+    """The event mentions of one parsed article, in text order."""
+    model = model or shipped_model()
+    dates = own_dates(doc, times)
+    triggers = [t for t in doc if model.is_trigger(t) or is_dated_event_noun(t, dates)]
+    chosen = {t.i for t in triggers}
+    # ``his trip, scheduled for May 13``: the trip is the happening, its ``scheduled`` is not another.
+    triggers = [t for t in triggers if not (t.dep_ == "acl" and t.head.i in chosen)]
     found = []
-    for ent in doc.ents:
-        if ent.label_ not in PARTICIPANT_LABELS or ent.root.i not in inside:
-            continue
-        if any(start <= ent.start_char < end for start, end in statement_spans):
-            continue
-        found.append({"start": ent.start_char, "end": ent.end_char})
+    for token in triggers:
+        date, date_end = date_of(token, dates)
+        start, end = clause_span(token)
+        event = {
+            "start": start,
+            "end": end,
+            "trigger": token.lemma_.lower(),
+            "trigger_start": token.idx,
+            "trigger_end": token.idx + len(token.text),
+            "kind": token.lemma_.lower(),
+            "date": date,
+            "date_end": date_end,
+            "summary": summary_of(token),
+            "participants": participants(token, triggers),
+        }
+        if date is None and published and token.tag_ == "VBD" and calendar_date(published):
+            event["not_after"] = calendar_date(published)  # a past-tense report: it happened by the article's date
+        found.append(event)
     return found
 
 
-def find_events(doc: Any, times: list[dict[str, Any]], statements: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Event mentions of one article: each dated expression with the clause it dates."""
-    # Dates inside a direct quote belong to the speaker's story, not the article's.
-    statement_spans = [(s["start"], s["end"]) for s in statements or [] if s.get("kind") == "direct"]
-    time_tokens: set[int] = set()
-    spans = []
-    for time in times:
-        span = doc.char_span(time["start"], time["end"], alignment_mode="expand")
-        if span is not None:
-            time_tokens |= {t.i for t in span}
-            # ``on Friday``: the preposition belongs to the date, not the summary.
-            time_tokens |= {span.root.head.i} if span.root.head.dep_ == "prep" else set()
-            spans.append((time, span))
-    events = []
-    for time, span in spans:
-        if not is_dated(time):
-            continue
-        if any(start <= time["start"] < end for start, end in statement_spans):
-            continue  # a date inside quoted content belongs to the speaker's story
-        trigger = trigger_of(span)
-        if trigger is None or trigger.lemma_.lower() in STATIVE and trigger.pos_ != "NOUN":
-            continue
-        clause = clause_span(trigger, span)
-        events.append(
-            {
-                "start": clause[0],
-                "end": clause[1],
-                "trigger": trigger.lemma_.lower(),
-                "trigger_start": trigger.idx,
-                "trigger_end": trigger.idx + len(trigger.text),
-                "kind": kind_of(trigger),
-                "date": calendar_date(time["value"]),
-                "date_end": time.get("value_end"),
-                "summary": summary_of(trigger, time_tokens),
-                "participants": participants_of(trigger, doc, statement_spans),
-            }
-        )
-    return events
+def is_dated_event_noun(token: Any, dates: dict[int, tuple[str | None, str | None]]) -> bool:
+    """An event noun a time expression dates (``his trip, scheduled for May 13-16``) is a happening."""
+    return token.i in dates and token.pos_ == "NOUN" and token.lemma_.lower() in EVENT_NOUNS and is_candidate(token)
 
 
-def clause_span(trigger: Any, time_span: Any) -> tuple[int, int]:
-    """Characters of the clause: the trigger's verb, its subject and dependents, within the sentence."""
-    verb = trigger if trigger.pos_ in {"VERB", "AUX"} else clause_verb(trigger) or trigger
-    tokens = [t for t in verb.subtree if t.sent == verb.sent] + list(time_span)
+def clause_span(trigger: Any) -> tuple[int, int]:
+    """Characters of the trigger's own clause (its subtree without clauses of their own), within the sentence."""
+    verb = trigger if trigger.pos_ in {"VERB", "AUX"} else trigger
+    inside = {t.i for t in verb.subtree if t.sent == verb.sent}
+    for child in verb.children:
+        if child.dep_ in CLAUSES:
+            inside -= {t.i for t in child.subtree}
     if verb.pos_ in {"VERB", "AUX"} and (subject := subject_of(verb)) is not None and subject.sent == verb.sent:
-        tokens += list(subject.subtree) if subject.i < verb.i else [subject]
-    tokens = [t for t in tokens if not (t.is_space or t.is_punct and t.text not in {'"', "”", "“", ")"})]
-    start = min(t.idx for t in tokens)
-    last = max(tokens, key=lambda t: t.idx)
-    return start, last.idx + len(last.text)
-
-
-def kind_of(trigger: Any) -> str:
-    lemma = trigger.lemma_.lower()
-    if lemma in LIGHT:
-        objects = [c for c in trigger.children if c.dep_ in {"dobj", "nsubjpass"}]
-        subject = subject_of(trigger)
-        for word in objects + ([subject] if subject is not None else []):
-            for candidate in (word.lemma_.lower(), word.lower_, *(c.lower_ for c in word.children if c.dep_ == "compound")):
-                if candidate in KINDS:
-                    return KINDS[candidate]
-    if lemma in KINDS:
-        return KINDS[lemma]
-    if trigger.pos_ in {"NOUN", "PROPN"}:
-        for child in trigger.children:
-            if child.dep_ == "compound" and child.lower_ in KINDS:
-                return KINDS[child.lower_]
-    return lemma
+        inside |= {t.i for t in subject.subtree} if subject.i < verb.i else {subject.i}
+    tokens = [verb.doc[i] for i in sorted(inside)]
+    tokens = [t for t in tokens if not (t.is_space or t.is_punct)] or [trigger]
+    # One piece of text: from the first to the last token kept, nothing of another sentence.
+    start, last = tokens[0], tokens[-1]
+    return start.idx, last.idx + len(last.text)
 
 
 @register_stage("events")
 class Events:
-    """Fill ``findings["events"]`` from the article's dated time expressions."""
+    """Fill ``findings["events"]`` (happenings) and ``findings["incident"]`` (what the article
+    is about, for the ``stories`` stage) from the parse."""
 
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -243,5 +492,6 @@ class Events:
             if isinstance(record, Article) and analysed(record):  # English only (storyline.article.language)
                 doc = doc_of(record)
                 times = record.findings.get("times") or []
-                record.findings["events"] = find_events(doc, times, record.findings.get("statements"))
+                record.findings["events"] = find_events(doc, shipped_model(), times, record.published)
+                record.findings["incident"] = [features_from_doc(doc, record.title, times).as_finding()]
             yield record

@@ -30,7 +30,7 @@ PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "sign
 
 # The corpus-level stages, in order. Each is one function, ``blocked_<stage>(run)`` in its module,
 # over shards of articles (``storyline.corpus.blocks``); a normal run's store is one shard.
-CORPUS_STAGES: list[str] = ["entities", "timeline", "syndication", "claims", "stories"]
+CORPUS_STAGES: list[str] = ["entities", "syndication", "claims", "stories", "timeline"]  # timeline blocks by story
 
 # The module (under ``storyline.``) of each stage: it registers a per-article stage's class,
 # and holds a corpus stage's ``blocked_<stage>``.

@@ -1,4 +1,4 @@
-"""Prototype: stories as incidents (who, what, where, when), not topics.
+"""Stories as incidents (who, what, where, when), not topics: the grouping of the ``stories`` stage.
 
 Two earthquakes a year apart are two stories; one negotiation followed over
 years stays one. Term and embedding similarity alone say "same topic": the
@@ -36,38 +36,23 @@ block, so its cost is the sum of the blocks' squares: a block must be capped
 (``blocks.cut_to_fit`` does this for the stories stage). Average linkage is
 deterministic: ties break by the smallest member index.
 
-Pure functions over article-level features, so the ``stories`` stage can
-adopt it: build :class:`IncidentFeatures` per article (from the parse, the
-``times`` findings and the lead vector it already has) and call
-:func:`group_incidents`.
+Pure functions over article-level features (``storyline.article.incident``:
+the ``events`` stage leaves them in ``findings["incident"]``); the ``stories``
+stage (``storyline.corpus.stories``) calls :func:`group_incidents` on each
+connected component of its candidate pairs.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
 import numpy as np
 
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP", "PRODUCT"})
-CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
-REPORTING = frozenset({"say", "tell", "report", "add", "state", "accord", "according", "claim", "told"})
-YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-
-
-@dataclass(slots=True)
-class IncidentFeatures:
-    """What one article says about its incident."""
-
-    terms: str  # space-separated content lemmas and numbers
-    names: list[str]  # folded names, with the last word of each multi-word one
-    years: frozenset[int]
-    vector: np.ndarray  # the lead's unit sentence vector
-
+from storyline.article.incident import IncidentFeatures
 
 @dataclass(frozen=True, slots=True)
 class IncidentWeights:
@@ -120,42 +105,6 @@ def tuning_grid() -> list[IncidentWeights]:
         grid.append(IncidentWeights(local_embedding=local, year_penalty=penalty, threshold=threshold,
                                     fragment=fragment, attach=attach, years_block_attach=guard))
     return grid
-
-
-# --- features ---------------------------------------------------------------------
-
-
-def features_from_doc(doc: Any, title: str | None, times: Iterable[dict[str, Any]], vector: np.ndarray) -> IncidentFeatures:
-    """An article's features from its spaCy parse, its ``times`` findings and its lead vector."""
-    terms = [t.lemma_.lower() if t.pos_ != "NUM" else t.text.lower() for t in doc
-             if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in REPORTING and any(c.isalnum() for c in t.text)]
-    if title:
-        terms += [w.lower() for w in re.findall(r"\w+", title)]
-    names = []
-    for ent in doc.ents:
-        if ent.label_ not in NAME_LABELS:
-            continue
-        folded = " ".join(w for w in re.findall(r"\w+", ent.text.lower()) if w not in {"the", "s"})
-        if not folded:
-            continue
-        names.append(folded.replace(" ", "_"))
-        words = folded.split()
-        if len(words) > 1 and len(words[-1]) > 2:
-            names.append(words[-1])
-    return IncidentFeatures(" ".join(terms), names, years_of(doc, times), np.asarray(vector, dtype=np.float32))
-
-
-def years_of(doc: Any, times: Iterable[dict[str, Any]]) -> frozenset[int]:
-    """Years the article's own dates state: normalised time values, and DATE entities' years."""
-    years = set()
-    for time in times:
-        match = re.match(r"(\d{4})", str(time.get("value") or ""))
-        if match:
-            years.add(int(match.group(1)))
-    for ent in doc.ents:
-        if ent.label_ == "DATE":
-            years |= {int(y) for y in YEAR.findall(ent.text)}
-    return frozenset(years)
 
 
 # --- grouping ---------------------------------------------------------------------
@@ -267,6 +216,10 @@ def group_incidents(features: list[IncidentFeatures], w: IncidentWeights = Incid
     return groups
 
 
+# The most articles a topic block is split densely (its cost grows with the square of this).
+DENSE_LIMIT = 3000
+
+
 def split_topic(features: list[IncidentFeatures], w: IncidentWeights) -> list[int]:
     """The incidents of one topic block: a group number (smallest local index) per article.
     Dense within the block: a block is one topic's articles (capping it, as ``blocks.cut_to_fit``
@@ -274,8 +227,8 @@ def split_topic(features: list[IncidentFeatures], w: IncidentWeights) -> list[in
     from storyline.corpus.claim_linkage import average_linkage
 
     n = len(features)
-    if n < 3:
-        return [0] * n
+    if n < 3 or n > DENSE_LIMIT:
+        return [0] * n  # too big to compare densely: the topic stays one story (never on the sets measured)
     conflict = year_conflicts(features)
     scores = local_scores(features, w) - w.year_penalty * conflict
     i, j = np.triu_indices(n, 1)

@@ -43,7 +43,7 @@ def run_corpus_stages(corpus: Corpus, options: Options, executor: Any = None, st
     articles = sorted(corpus.articles, key=store_order)
     with tempfile.TemporaryDirectory(dir=scratch, prefix="storyline-corpus-") as folder:
         parts = Path(folder)
-        write_one_shard(parts, articles, options, vectors="claims" in wanted or "stories" in wanted)
+        write_one_shard(parts, articles, options, vectors=bool({"claims", "stories", "timeline"} & set(wanted)))
         executor = executor or LocalExecutor(1)
         if wanted == CORPUS_STAGES:
             run_corpus(parts, executor, options)

@@ -1,33 +1,33 @@
-"""Corpus stage "stories": articles grouped into storylines.
+"""Corpus stage "stories": articles grouped into stories, one incident each.
 
-Two articles are in the same story when they are about the same thing, not
-merely about the same people: a minister who appears in a port strike and
-in a budget fight links nothing. So an article is compared by what it
-*is about*: the sentence embedding of its title and lead, blended with the
-TF-IDF cosine of its whole text (shared rare words: "dam", "Tessel",
-"refinery"). Candidate pairs come from the same sub-quadratic radius
-search as claims; groups form by average linkage over that sparse graph
-(:func:`storyline.corpus.claim_linkage.average_linkage`), so one topic spread over years
-stays one story as long as its articles keep resembling each other on
-average, and a corpus on several topics splits into several stories. Every
-article belongs to exactly one story; an article on a topic of its own is a
-story of one.
+A story is one incident followed across outlets (who, what, where, when),
+not a topic: two earthquakes a year apart are two stories, one negotiation
+followed over years stays one. The grouping is ``storyline.corpus.incidents``
+over each article's incident features (``findings["incident"]``, left by the
+``events`` stage from the parse: content lemmas, names, stated years) and its
+lead vector. Candidate pairs come from the same sub-quadratic radius search
+as claims over the lead vectors; the incidents grouping runs on each connected
+component of them alone (it never links articles no pair links), so the
+work splits into independent blocks. Every article belongs to exactly one
+story; an article on an incident of its own is a story of one.
 
 A story's id is ``"s"`` + a hash of its members' content hashes, so it is
 the same across incremental runs while its membership is unchanged (and
 changes, honestly, when an article joins or leaves). Its label is its most
-frequent named entities followed by its most salient TF-IDF terms.
+frequent named entities followed by its most salient TF-IDF terms (the
+corpus-wide TF-IDF, computed in pieces: labels only).
 
-Over a parts directory, :func:`blocked_stories` gives the same list as block
-tasks (``storyline.corpus.blocks``), without one process holding every article.
+:func:`blocked_stories` runs it as block tasks (``storyline.corpus.blocks``),
+without one process holding every article.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +39,16 @@ from storyline.corpus.blocks import (
     ShardInfo,
     components,
     cut_to_fit,
-    pairs_by_block,
     read_bucket,
     similar_pair_files,
-    unique_pairs,
     write_rows,
 )
 from storyline.article.units import LEAD_CHARS, full_text, lead_text
 from storyline.corpus.claim_labels import stable_id
-from storyline.corpus.claim_linkage import ENTITY_LABELS, average_linkage
-from storyline.corpus.claim_search import MAX_NEIGHBOURS, neighbour_pairs
+from storyline.corpus.claim_linkage import ENTITY_LABELS
+from storyline.corpus.claim_search import MAX_NEIGHBOURS
+from storyline.corpus.incidents import IncidentWeights, group_incidents
+from storyline.article.incident import IncidentFeatures, features_from_doc
 from storyline.core.records import Article
 
 REPORTING_WORDS = frozenset({"said", "says", "say", "told", "according", "added", "reporters", "stated"})
@@ -59,14 +59,14 @@ MAX_BLOCK_ARTICLES = 50_000
 
 @dataclass(frozen=True, slots=True)
 class StoryWeights:
-    """Tuned on the tuning half of ``eval/claims/articles.jsonl`` only."""
+    """``radius``: the lead cosine at which two articles can be in one block (the components of
+    those pairs); ``incidents``: the grouping's weights, as ``python -m storyline.eval.ecb`` tunes
+    them (ECB+ tuning topics, keeping the team story set's tuning half)."""
 
-    threshold: float = 0.175
-    embedding: float = 0.25  # share of the embedding cosine; the rest is TF-IDF
     radius: float = 0.15
+    incidents: IncidentWeights = field(default_factory=IncidentWeights)
 
 
-# As tuned by ``python -m storyline.eval.claims`` (see docs/benchmarks.md).
 DEFAULT_STORY_WEIGHTS = StoryWeights()
 
 
@@ -181,25 +181,6 @@ def story_key(article: Article) -> tuple[str, str]:
     return (article.content_hash, article.id or "")
 
 
-def pair_scores(tfidf: Any, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: StoryWeights) -> np.ndarray:
-    """Each candidate pair's score: the embedding cosine blended with the TF-IDF cosine."""
-    lexical = np.asarray(tfidf[i].multiply(tfidf[j]).sum(axis=1)).ravel() if len(i) else np.zeros(0)
-    return w.embedding * cos + (1 - w.embedding) * lexical
-
-
-def group_pairs(n: int, tfidf: Any, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: StoryWeights) -> list[int]:
-    """A group number per article, by average linkage over the scored candidate pairs
-    (``neighbour_pairs``' shape: ``i < j``, sorted by ``(i, j)``)."""
-    scores = pair_scores(tfidf, i, j, cos, w)
-    pairs = ((int(a), int(b), float(s)) for a, b, s in zip(i, j, scores))
-    return average_linkage(n, pairs, w.threshold, floor=0.0)
-
-
-def group_articles(vectors: np.ndarray, tfidf: Any, w: StoryWeights) -> list[int]:
-    i, j, cos = neighbour_pairs(vectors, w.radius)
-    return group_pairs(len(vectors), tfidf, i, j, cos, w)
-
-
 def stories_of(articles: list[Article], tfidf: Any, terms: Any, groups: list[int]) -> list[dict[str, Any]]:
     """A story record per group (articles in ``story_key`` order, ``tfidf`` their rows)."""
     members_of: dict[int, list[int]] = defaultdict(list)
@@ -261,24 +242,24 @@ SCRATCH = "stories_work"  # under ``_corpus/``; removed when the stage is done
 
 
 def blocked_stories(run: BlockRun, weights: StoryWeights = DEFAULT_STORY_WEIGHTS) -> dict[str, Any]:
-    """``Stories.find_stories`` over a parts directory: ``stories.jsonl``, the same list in the same order.
+    """The stories stage over shards: ``stories.jsonl``, the stories largest first, then by id.
 
-    1. TF-IDF: each shard counts its terms (``term_statistics``), merged per term in buckets;
-       the driver makes the vocabulary and idf of them (``tfidf_weights``) and shares them.
+    1. TF-IDF (for the labels): each shard counts its terms (``term_statistics``), merged per
+       term in buckets; the driver makes the vocabulary and idf of them (``tfidf_weights``).
     2. Candidate pairs: ``similar_pair_files`` over the lead vectors the shards already hold;
-       the pairs stay in the search tasks' files, the driver gets their spanning forests.
-    3. Average linkage only merges groups a pair links, so it runs on each connected
-       component of the pair graph alone; inside a component only the articles' relative
-       order matters (it breaks ties), and a component's articles sorted by ``story_key``
-       are in the in-process order. Articles (with their TF-IDF row) and pairs are scattered
-       by component; each bucket's task scores its pairs and groups and labels its stories.
+       the driver gets their spanning forests, so the connected components of the pairs.
+    3. The incidents grouping only links articles some candidate pair links, so it runs on
+       each component alone; inside a component only the articles' relative order matters (it
+       breaks ties), and a component's articles sorted by ``story_key`` are in one order
+       whatever the shards. Articles (lead, TF-IDF row, incident features, lead vector) are
+       scattered by component; each bucket's task groups and labels its components' stories.
        A component over ``stories_max_block`` articles is cut (``blocks.cut_to_fit``).
 
     What the driver holds, and why it is small: per term, its document count and where it
     is first seen (a vocabulary: it grows ever more slowly with the corpus, unlike the
     text); the forest edges (a few per article, three numbers each) and a component number
     per article; and the story records it sorts and writes (ids and a label, no text, no
-    vectors, no TF-IDF rows). A component's task holds that component's articles.
+    vectors). A component's task holds that component's articles.
     """
     # Statistics are scattered by term, so the driver receives each term once, however many shards hold it.
     stats: dict[str, tuple[int, FirstSeen]] = {}
@@ -288,15 +269,14 @@ def blocked_stories(run: BlockRun, weights: StoryWeights = DEFAULT_STORY_WEIGHTS
     fitted = tfidf_weights(stats, documents)
     del stats
     shared = {name: run.share(f"{SCRATCH}/{name}", getattr(fitted, name)) for name in ("terms", "idf", "fitted")}
-    # Every candidate pair can link two articles (scores are never negative), so the forests span them all.
-    pair_files, (i, j, cos), found_pairs = similar_pair_files(
+    # Every candidate pair can join two articles, so the forests span the components.
+    _, (i, j, cos), found_pairs = similar_pair_files(
         run, f"{SCRATCH}/leads", _shard_lead_vectors, weights.radius, MAX_NEIGHBOURS, weights.radius)
     cap = int(run.options.extra.get("stories_max_block", MAX_BLOCK_ARTICLES))
     labels, strongest_cut = cut_to_fit(components(run.articles, i, j), i, j, cos, weights.radius, cap)
     shared["component"] = run.share(f"{SCRATCH}/component", labels)
-    run.scatter_tasks(f"{SCRATCH}/pairs", [f for f in pair_files if f.exists()], pairs_by_block, shared["component"])
     buckets = run.scatter(f"{SCRATCH}/components", _shard_story_rows, shared) if documents else []
-    found = run.gather(buckets, _bucket_stories, shared["terms"], weights, run.path(SCRATCH, "pairs"))
+    found = run.gather(buckets, _bucket_stories, shared["terms"], weights)
     stories = sorted((story for part in found for story in part), key=story_order)
     write_rows(run.path(OUTPUTS["stories"]), stories)
     shutil.rmtree(run.path(SCRATCH), ignore_errors=True)
@@ -308,15 +288,18 @@ def blocked_stories(run: BlockRun, weights: StoryWeights = DEFAULT_STORY_WEIGHTS
 
 def _story_articles(shard: ShardInfo) -> list[tuple[int, Article]]:
     """The shard's articles with a body, as ``(global number, article)`` (number n is id ``a{n+1}``);
-    only the columns stories reads."""
+    only the columns stories reads (the ``incident`` finding among ``other_findings``)."""
     import pyarrow.parquet as pq
 
-    columns = ["id", "title", "body", "content_hash"]
+    columns = ["id", "title", "body", "content_hash", "other_findings"]
     found = []
     for row in pq.read_table(shard.folder / "articles.parquet", columns=columns).to_pylist():
         if row["body"]:
             article = Article(source="", input_hash="", content_hash=row["content_hash"], body=row["body"],
                               title=row["title"], id=shard.article_id(row["id"]))
+            incident = json.loads(row["other_findings"] or "{}").get("incident")
+            if incident:
+                article.findings["incident"] = incident
             found.append((shard.article_number(row["id"]) - 1, article))
     return found
 
@@ -334,66 +317,72 @@ def _bucket_term_statistics(bucket: Path) -> dict[str, tuple[int, FirstSeen]]:
     return merge_term_statistics((term, row) for term, rows in read_bucket(bucket).items() for row in rows)
 
 
-def _shard_lead_vectors(shard: ShardInfo) -> tuple[np.ndarray, np.ndarray]:
-    """Global numbers and lead vectors of the shard's articles, from its ``embeddings.parquet``."""
+def _lead_vectors(shard: ShardInfo, articles: list[tuple[int, Article]]) -> np.ndarray:
+    """The articles' lead vectors, from the shard's ``embeddings.parquet``."""
     from storyline.article.embed import DIMENSIONS, Embedder, cache_key, torch_threads
     from storyline.store.parts import read_embeddings
 
-    articles = _story_articles(shard)
     known = read_embeddings(shard.folder)
     missing = [lead_text(a) for _, a in articles if cache_key(lead_text(a)) not in known]
     if missing:  # a shard written before the ``embed`` stage: embed as that stage would have
         with torch_threads(1):
             known.update(Embedder(None, batch_size=1).vectors(missing))
-    ids = np.array([number for number, _ in articles], dtype=np.int64)
     vectors = [np.asarray(known[cache_key(lead_text(a))], dtype=np.float32) for _, a in articles]
-    return ids, np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+
+def _shard_lead_vectors(shard: ShardInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Global numbers and lead vectors of the shard's articles."""
+    articles = _story_articles(shard)
+    return np.array([number for number, _ in articles], dtype=np.int64), _lead_vectors(shard, articles)
+
+
+def incident_features(articles: list[Article], vectors: np.ndarray) -> list[IncidentFeatures]:
+    """Each article's incident features: its ``incident`` finding, or (an article stored before the
+    ``events`` stage left one) the same features from a fresh parse of its text."""
+    features: list[IncidentFeatures | None] = [
+        IncidentFeatures.from_finding(a.findings["incident"][0], v) if a.findings.get("incident") else None
+        for a, v in zip(articles, vectors)]
+    missing = [k for k, f in enumerate(features) if f is None]
+    if missing:
+        from storyline.article.parse import load_nlp
+
+        docs = load_nlp().pipe(articles[k].body for k in missing)
+        for k, doc in zip(missing, docs):
+            features[k] = features_from_doc(doc, articles[k].title, [], vectors[k])
+    return [f for f in features if f is not None]
 
 
 def _shard_story_rows(shard: ShardInfo, shared: dict[str, Path]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Keyed by component: each article with a body (lead only, and its TF-IDF row)."""
+    """Keyed by component: each article with a body (lead only, its TF-IDF row and incident features)."""
     arrays = {name: np.load(path, mmap_mode="r") for name, path in shared.items()}
     component = arrays["component"]
     articles = _story_articles(shard)
     fitted = TfidfWeights(arrays["terms"], np.asarray(arrays["idf"]), arrays["fitted"])
     rows = tfidf_transform([full_text(a) for _, a in articles], fitted)
+    features = incident_features([a for _, a in articles], _lead_vectors(shard, articles))
     for k, (number, article) in enumerate(articles):
         lead = Article(source="", input_hash="", content_hash=article.content_hash, body=article.body[:LEAD_CHARS],
                        title=article.title, id=article.id)
         row = slice(rows.indptr[k], rows.indptr[k + 1])
-        yield int(component[number]), ("article", number, lead, rows.indices[row].copy(), rows.data[row].copy())
+        yield int(component[number]), ("article", number, lead, rows.indices[row].copy(), rows.data[row].copy(),
+                                       features[k])
 
 
-def _bucket_stories(bucket: Path, terms_path: Path, weights: StoryWeights, pairs_folder: Path) -> list[dict[str, Any]]:
+def _bucket_stories(bucket: Path, terms_path: Path, weights: StoryWeights) -> list[dict[str, Any]]:
     terms = np.load(terms_path, mmap_mode="r")
-    pairs_in = pairs_folder / bucket.name  # the same component key lands in the same bucket number
-    pairs = read_bucket(pairs_in) if pairs_in.exists() else {}
-    stories = []
-    for label, rows in read_bucket(bucket).items():
-        found = pairs.get(label, [])
-        # A pair found from both of its ends is in two search files: keep it once (the first, in task order).
-        i, j, cos = (unique_pairs(*(np.concatenate(part) for part in zip(*found))) if found
-                     else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
-        stories.extend(component_stories(rows, (i, j, cos), terms, weights))
-    return stories
+    return [story for rows in read_bucket(bucket).values() for story in component_stories(rows, terms, weights)]
 
 
-def component_stories(rows: list[tuple[Any, ...]], pairs: tuple[Any, Any, Any], terms: Any,
-                      weights: StoryWeights) -> list[dict[str, Any]]:
-    """The stories of one connected component, as ``find_stories`` groups and labels them;
-    ``pairs`` are its candidate pairs ``(i, j, cos)`` in global article numbers."""
+def component_stories(rows: list[tuple[Any, ...]], terms: Any, weights: StoryWeights) -> list[dict[str, Any]]:
+    """The stories of one connected component: its articles in ``story_key`` order, grouped by
+    ``incidents.group_incidents`` and labelled."""
     from scipy.sparse import csr_matrix
 
     members = sorted(rows, key=lambda row: story_key(row[2]))
-    place = {row[1]: k for k, row in enumerate(members)}
-    ends = np.array([place[a] for a in pairs[0].tolist()] + [place[b] for b in pairs[1].tolist()],
-                    dtype=np.int64).reshape(2, -1)
-    low, high = ends.min(axis=0), ends.max(axis=0)
-    cos = np.asarray(pairs[2], dtype=np.float32)
-    order = np.lexsort((high, low))  # neighbour_pairs' order: average linkage reads pairs in it
     indptr = np.cumsum([0] + [len(row[3]) for row in members])
     tfidf = csr_matrix((np.concatenate([np.zeros(0)] + [row[4] for row in members]),
                         np.concatenate([np.zeros(0, dtype=np.int64)] + [row[3] for row in members]), indptr),
                        shape=(len(members), len(terms)))
-    groups = group_pairs(len(members), tfidf, low[order], high[order], cos[order], weights)
+    groups = group_incidents([row[5] for row in members], weights.incidents)
     return stories_of([row[2] for row in members], tfidf, terms, groups)

@@ -57,8 +57,11 @@ CACHE = Path(os.environ.get("STORYLINE_ECB_CACHE", "/tmp/ecb-cache"))
 SECTION = "## Stories and events (ECB+ train topics)"
 COMMAND = "nice python -m storyline.eval.ecb all --write-docs"
 # The per-article stages the cache holds the findings of (``pipeline.PER_ARTICLE_STAGES``
-# up to ``events``; ``signature`` and ``embed`` feed corpus stages the eval calls itself).
-STAGES = ["extract", "parse", "statements", "times", "events"]
+# up to ``times``). The ``events`` stage's findings (events, incident features) are made
+# from the cached parse by the very functions that stage calls (``shipped_findings``), so
+# retraining its model or changing it needs no new parse; ``signature`` and ``embed`` feed
+# corpus stages the eval calls itself.
+STAGES = ["extract", "parse", "statements", "times"]
 OCCURRENCE = "ACTION_OCCURRENCE"
 
 
@@ -111,21 +114,36 @@ def load_gold(folder: Path = DEFAULT_DIR) -> Gold:
 
 
 def code_version() -> str:
-    """A hash of the code that produces the cached findings: every module but those that
-    only read them (the evals, the prototypes, the command line and the outputs) and empty ones."""
+    """A hash of the code that produces the cached findings: the layers the per-article stages
+    may import (``core``, ``inputs``, ``article``), but the modules of the stages after
+    ``times`` and empty ones."""
     root = REPO / "src" / "storyline"
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
         data = path.read_bytes()
-        if relative.startswith("eval") or relative in READERS or not data.strip():
+        if relative.split("/")[0] not in {"core", "inputs", "article"} or relative in READERS or not data.strip():
             continue
         digest.update(relative.encode() + b"\0" + data)
     return digest.hexdigest()[:16]
 
 
-READERS = {"corpus/incidents.py", "article/happenings.py", "cli.py", "serve.py", "report.py", "export.py",
-           "benchdoc.py"}
+READERS = {"article/events.py", "article/incident.py", "article/signature.py", "article/embed.py"}
+
+
+def shipped_findings(parsed: dict[str, Parsed], nlp: Any) -> None:
+    """Each article's ``events`` and ``incident`` findings, as the ``events`` stage makes them."""
+    from storyline.article.events import find_events, shipped_model
+    from storyline.article.incident import features_from_doc
+
+    model = shipped_model()
+    for p in parsed.values():
+        if not p.body:
+            continue
+        doc = p.doc(nlp)
+        times = p.findings.get("times") or []
+        p.findings["events"] = find_events(doc, model, times)
+        p.findings["incident"] = [features_from_doc(doc, p.title, times).as_finding()]
 
 
 @dataclass(slots=True)
@@ -349,7 +367,8 @@ def as_articles(parsed: dict[str, Parsed], names: list[str]) -> list[Any]:
         digest = hashlib.sha256(p.body.encode()).hexdigest()
         article = Article(source=name, input_hash=digest, content_hash=digest, body=p.body, title=p.title,
                           outlet=p.outlet, id=name)
-        article.findings = {k: v for k, v in p.findings.items() if k != "skipped"}
+        # Statements feed neither stories nor the timeline; without them the pass embeds no claim units.
+        article.findings = {k: v for k, v in p.findings.items() if k not in ("skipped", "statements")}
         articles.append(article)
     return articles
 
@@ -417,17 +436,25 @@ def tune(candidates: Sequence[Any], score: Callable[[Any], float]) -> tuple[Any,
 
 
 def storyline_events(parsed: dict[str, Parsed], names: list[str]) -> EventRun:
-    """The ``events`` findings (trigger spans) chained as the ``timeline`` stage merges them."""
+    """The ``events`` findings (trigger spans) chained as the ``timeline`` stage merges them,
+    after the ``stories`` stage as a normal run (lead and lemma vectors from the cache)."""
+    from storyline.article.embed import Embedder, MemoryCache, cache_key, torch_threads
+    from storyline.article.units import lead_text
     from storyline.core.options import Options
     from storyline.core.records import Corpus
     from storyline.corpus.local import run_corpus_stages
 
-    articles = as_articles(parsed, names)
-    corpus = run_corpus_stages(Corpus(articles=[a for a in articles if a.body]), Options(), stages=["timeline"])
+    articles = [a for a in as_articles(parsed, names) if a.body]
+    cache = MemoryCache()
+    cache.put_many({cache_key(lead_text(a)): parsed[a.id].lead_vector for a in articles})
+    lemmas = sorted({e["trigger"] for a in articles for e in a.findings.get("events") or []})
+    with torch_threads(1):  # as the ``embed`` stage embeds them: one text at a time
+        cache.put_many(Embedder(None, batch_size=1).vectors(lemmas))
+    corpus = run_corpus_stages(Corpus(articles=articles), Options(embedding_cache=cache), stages=["stories", "timeline"])
     event_of: dict[tuple[str, int, int], str] = {}
     for event in corpus.events:
         for mention in event["mentions"]:
-            event_of[(mention["article"], mention["start"], mention["end"])] = event["id"]
+            event_of[(mention["article"], mention["trigger_start"], mention["trigger_end"])] = event["id"]
     spans, chains = [], []
     for article in corpus.articles:
         p = parsed[article.id]
@@ -436,7 +463,7 @@ def storyline_events(parsed: dict[str, Parsed], names: list[str]) -> EventRun:
             if start is None or end is None:
                 continue
             spans.append((article.id, start, end))
-            chains.append(event_of.get((article.id, finding["start"], finding["end"]), ("alone", len(spans))))
+            chains.append(event_of.get((article.id, finding["trigger_start"], finding["trigger_end"]), ("alone", len(spans))))
     return EventRun(spans, chains)
 
 
@@ -475,37 +502,20 @@ def halves(gold: Gold) -> dict[str, Gold]:
     return {name: gold.half(name) for name in ("tune", "held")}
 
 
-def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Story rows, and per half the baseline's and the incident prototype's stories (the
-    event chains are blocked by them)."""
+def evaluate_stories(gold: Gold, parsed: dict[str, Parsed]) -> tuple[list[Row], dict[str, dict[str, Any]]]:
+    """Story rows, and per half the baseline's stories (the lemma baseline's events are blocked by them)."""
     parts = halves(gold)
     texts = {name: {a: gold.texts[a] for a in part.articles} for name, part in parts.items()}
     threshold, _ = tune(TFIDF_THRESHOLDS, lambda t: score_stories(parts["tune"], tfidf_stories(texts["tune"], t))[2])
     baseline_labels = {name: tfidf_stories(texts[name], threshold) for name in parts}
     baseline = Row(f"TF-IDF cosine, average linkage (baseline; distance {threshold:.3f})",
                    stories={name: score_stories(part, baseline_labels[name]) for name, part in parts.items()})
-    shipped = Row("storyline `stories` stage as shipped",
-                  stories={name: score_stories(part, storyline_stories(parsed, part.articles)) for name, part in parts.items()})
-    row, incident_labels = incident_row(gold, parsed)
-    return [baseline, shipped, row], baseline_labels, incident_labels
+    from storyline.corpus.stories import DEFAULT_STORY_WEIGHTS
 
-
-def analysed(raws: Iterable[Any]) -> list[tuple[Any, Any]]:
-    """Articles through the per-article stages, each with its incident features (small sets: no cache)."""
-    from storyline.corpus.incidents import features_from_doc
-    from storyline.article.embed import Embedder
-    from storyline.core.options import Options
-    from storyline.core.pipeline import Pipeline
-    from storyline.core.records import Article
-    from storyline.corpus.stories import lead_text
-
-    embedder = Embedder()
-    found = []
-    for record in Pipeline(STAGES, Options(batch_size=16)).run(raws):
-        if isinstance(record, Article):
-            vector = embedder.embed([lead_text(record)])[0]
-            found.append((record, features_from_doc(record.doc, record.title, record.findings.get("times") or [], vector)))
-    return found
+    shipped = Row(f"storyline `stories` stage as shipped (`corpus.incidents`: {DEFAULT_STORY_WEIGHTS.incidents.describe()})",
+                  stories={name: score_stories(part, storyline_stories(parsed, part.articles)) for name, part in parts.items()},
+                  note=team_note())
+    return [baseline, shipped], baseline_labels
 
 
 def team_half(item_id: str) -> str:
@@ -513,121 +523,75 @@ def team_half(item_id: str) -> str:
     return "tune" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 == 0 else "held"
 
 
-# The team story set's tuning half must keep this B-cubed F1: 0.93 is the target, and one of its 34
-# articles moves it by about 0.03, so the floor keeps a margin above it.
-TEAM_FLOOR = 0.95
+def shipped_story_labels(raws: list[Any]) -> dict[str, Any]:
+    """The per-article stages and the ``stories`` stage as a normal run, over a small set: story by source."""
+    from storyline.core.options import Options
+    from storyline.core.pipeline import Pipeline, PER_ARTICLE_STAGES
+    from storyline.core.records import Article, Corpus
+    from storyline.corpus.local import run_corpus_stages
+
+    stages = [name for name in PER_ARTICLE_STAGES if name not in ("signature", "embed")]  # the pass embeds the leads
+    articles = [r for r in Pipeline(stages, Options(batch_size=16)).run(raws) if isinstance(r, Article)]
+    for number, article in enumerate(articles, 1):
+        article.id = f"a{number}"
+        article.findings.pop("statements", None)  # stories do not read them: no claim units to embed
+    corpus = run_corpus_stages(Corpus(articles=articles), Options(), stages=["stories"])
+    source = {a.id: a.source for a in articles}
+    return {source[member]: story["id"] for story in corpus.stories for member in story["articles"]}
 
 
-def team_sets() -> dict[str, Any]:
-    """The team's labelled story set (``eval/claims/articles.jsonl``) by its own halves, and the
-    seeds: each as ``(article features, gold story by id)`` (the seeds' gold: one story)."""
+def team_note() -> str:
+    """The shipped stage on the team's labelled story set (``eval/claims/articles.jsonl``, its own
+    hash split) and on the seeds (their gold: one story)."""
     from storyline.inputs.manifest import load_manifest
     from storyline.inputs.sources import read_sources
     from storyline.core.records import InputMeta, RawDoc
 
-    sets: dict[str, Any] = {}
+    notes = []
     path = REPO / "eval" / "claims" / "articles.jsonl"
     if path.exists():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for name in ("tune", "held"):
-            chosen = [r for r in rows if team_half(r["id"]) == name]
-            raws = [RawDoc(r["id"], r["body"], "text", InputMeta(title=r["title"], outlet=r["outlet"],
-                                                                 published=r["published"], published_from="input"))
-                    for r in chosen]
-            sets[f"team_{name}"] = ([(a.source, f) for a, f in analysed(raws)], {r["id"]: r["story"] for r in chosen})
+        raws = [RawDoc(r["id"], r["body"], "text", InputMeta(title=r["title"], outlet=r["outlet"],
+                                                             published=r["published"], published_from="input"))
+                for r in rows]
+        labels = shipped_story_labels(raws)
+        scores = {}
+        for name in ("held", "tune"):
+            gold = {r["id"]: r["story"] for r in rows if team_half(r["id"]) == name}
+            scores[name] = bcubed(clusters_of(gold), clusters_of({k: labels.get(k, ("alone", k)) for k in gold}))
+        notes.append(f"team story set (`eval/claims/articles.jsonl`, {len(rows)} articles, its own hash split): "
+                     f"held-out B-cubed P / R / F1 {f(scores['held'])} (tuning half {scores['tune'][2]:.3f})")
     seeds = REPO / ".." / "shared" / "seeds"
     if (seeds / "articles").exists():
-        manifest = load_manifest(seeds / "manifest.jsonl")
-        found = analysed(read_sources(sorted(str(p) for p in (seeds / "articles").glob("*.txt")), manifest))
-        sets["seeds"] = ([(a.source, f) for a, f in found], {a.source: "seeds" for a, _ in found})
-    return sets
-
-
-def team_score(data: tuple[list[Any], dict[str, str]], weights: Any) -> tuple[PRF, int]:
-    """B-cubed of the incident grouping on one labelled set, and how many stories it made."""
-    from storyline.corpus.incidents import group_incidents
-
-    found, gold = data
-    groups = group_incidents([f for _, f in found], weights)
-    labels = {source: g for (source, _), g in zip(found, groups)}
-    response = {k: labels.get(k, ("alone", k)) for k in gold}
-    return bcubed(clusters_of(gold), clusters_of(response)), len(set(response.values()))
-
-
-def incident_row(gold: Gold, parsed: dict[str, Parsed]) -> tuple[Row, dict[str, dict[str, Any]]]:
-    """The incident prototype (``storyline.corpus.incidents``), tuned on the tuning half."""
-    from storyline.corpus.incidents import IncidentWeights, candidate_pairs, group_incidents, represent, tuning_grid
-    from storyline.article.parse import load_nlp
-
-    nlp = load_nlp()
-    parts = halves(gold)
-    feats = {name: incident_features(parsed, part.articles, nlp) for name, part in parts.items()}
-    reps = {name: represent(feats[name]) for name in parts}
-    pairs: dict[tuple[Any, ...], Any] = {}
-
-    def run(name: str, weights: IncidentWeights) -> dict[str, Any]:
-        # Candidates depend on the blend only: computed once per half and blend.
-        key = (name, weights.terms, weights.names, weights.embedding)
-        if key not in pairs:
-            pairs[key] = candidate_pairs(reps[name], weights)
-        groups = group_incidents(feats[name], weights, reps[name], pairs[key])
-        return dict(zip(parts[name].articles, groups))
-
-    sets = team_sets()
-
-    def objective(w: IncidentWeights) -> float:
-        # The ECB+ tuning half's F1, among the weights that keep the team set's tuning half.
-        if "team_tune" in sets and team_score(sets["team_tune"], w)[0][2] < TEAM_FLOOR:
-            return -1.0
-        return score_stories(parts["tune"], run("tune", w))[2]
-
-    weights, _ = tune(tuning_grid(), objective)
-    labels = {name: run(name, weights) for name in parts}
-    notes = []
-    if "team_held" in sets:
-        held, tune_ = team_score(sets["team_held"], weights)[0], team_score(sets["team_tune"], weights)[0]
-        notes.append(f"team story set (`eval/claims/articles.jsonl`, its own hash split; the weights must keep its "
-                     f"tuning half >= {TEAM_FLOOR}): held-out B-cubed P / R / F1 {f(held)} (tuning half {tune_[2]:.3f})")
-    if "seeds" in sets:
-        count = team_score(sets["seeds"], weights)[1]
-        notes.append(f"seeds (`../shared/seeds`): {len(sets['seeds'][1])} articles in {count} "
+        manifest = load_manifest(seeds / "manifest.jsonl") if (seeds / "manifest.jsonl").exists() else None
+        labels = shipped_story_labels(list(read_sources(sorted(str(p) for p in (seeds / "articles").glob("*.txt")), manifest)))
+        count = len(set(labels.values()))
+        notes.append(f"seeds (`../shared/seeds`, with their manifest): {len(labels)} articles in {count} "
                      f"stor{'y' if count == 1 else 'ies'}")
-    return Row(f"prototype `corpus.incidents` ({weights.describe()})",
-               stories={name: score_stories(part, labels[name]) for name, part in parts.items()},
-               note="; ".join(notes)), labels
+    return "; ".join(notes)
 
 
-def incident_features(parsed: dict[str, Parsed], names: list[str], nlp: Any) -> list[Any]:
-    from storyline.corpus.incidents import features_from_doc
-
-    return [features_from_doc(parsed[n].doc(nlp), parsed[n].title, parsed[n].findings.get("times") or [],
-                              parsed[n].lead_vector if len(parsed[n].lead_vector) else np.zeros(384, np.float32))
-            for n in names]
-
-
-def evaluate_events(gold: Gold, parsed: dict[str, Parsed], baseline_stories: dict[str, dict[str, Any]],
-                    incident_stories: dict[str, dict[str, Any]]) -> list[Row]:
+def evaluate_events(gold: Gold, parsed: dict[str, Parsed], baseline_stories: dict[str, dict[str, Any]]) -> list[Row]:
     from storyline.article.parse import load_nlp
 
     nlp = load_nlp()
     parts = halves(gold)
-    rows = [
+    return [
         Row("same lemma: every verb but saying, chained by lemma within the TF-IDF baseline's story (baseline)",
             events={name: score_events(part, lemma_baseline(parsed, part.articles, baseline_stories[name], nlp))
                     for name, part in parts.items()}),
-        Row("storyline `events` + `timeline` stages as shipped",
+        Row("storyline `events` + `timeline` stages as shipped (trigger model `article/events_model.json`; chained "
+            "within the `stories` stage's stories, lemma cosine >= 0.7)",
             events={name: score_events(part, storyline_events(parsed, part.articles)) for name, part in parts.items()}),
     ]
-    rows.append(happening_row(gold, parsed, nlp, incident_stories))
-    return rows
 
 
-# --- the happenings prototype -----------------------------------------------------
+# --- the trigger model's training data (``storyline.eval.train_events``) -------------
 
 
 def candidates_of(parsed: Parsed, doc: Any, gold: Gold) -> list[tuple[Any, Span]]:
     """Candidate trigger tokens of an article inside its validated sentences, with their file span."""
-    from storyline.article.happenings import is_candidate
+    from storyline.article.events import is_candidate
 
     found = []
     for token in doc:
@@ -654,71 +618,6 @@ def trigger_labels(candidates: list[tuple[Any, Span]], gold: Gold) -> list[bool]
             taken.add(hit)
         labels.append(hit is not None)
     return labels
-
-
-MODEL_STRENGTHS = [0.3, 1.0]
-MODEL_THRESHOLDS = [0.2, 0.3, 0.4, 0.5]
-LEMMA_COSINES = [0.7, 0.8, 1.0]  # 1.0: same lemma only
-
-
-def happening_row(gold: Gold, parsed: dict[str, Parsed], nlp: Any, stories: dict[str, dict[str, Any]]) -> Row:
-    """The trigger model's strength and threshold and the chaining's lemma cosine are chosen by
-    two-fold cross-validation over the tuning topics (fold = parity of topic // 2): each fold's
-    mentions come from a model fitted on the other fold, chained within the incident prototype's
-    stories, and the choice is the best CoNLL F1 over the whole tuning half. The model is then
-    fitted on the whole tuning half and run on the held-out half."""
-    from storyline.article.happenings import ChainWeights, chain_happenings, find_happenings, learn_trigger_model
-
-    parts = halves(gold)
-    docs = {name: parsed[name].doc(nlp) for name in gold.articles}
-    cands = {name: candidates_of(parsed[name], docs[name], gold) for name in gold.articles}
-    tune_part = parts["tune"]
-    folds = {k: [a for a in tune_part.articles if (tune_part.topic[a] // 2) % 2 == k] for k in (0, 1)}
-
-    def examples(names: list[str]) -> tuple[list[Any], list[bool]]:
-        tokens = [t for n in names for t, _ in cands[n]]
-        labels = trigger_labels([c for n in names for c in cands[n]], gold)
-        return tokens, labels
-
-    def mentions_of(names: list[str], model: Any, half: str) -> list[dict[str, Any]]:
-        found = []
-        for name in names:
-            p = parsed[name]
-            for h in find_happenings(docs[name], model, p.findings.get("times") or []):
-                start, end = p.to_file(h["trigger_start"]), p.to_file(h["trigger_end"])
-                if start is not None and end is not None:
-                    found.append({**h, "span": (name, start, end), "story": stories[half][name]})
-        return found
-
-    def run(part: Gold, mentions: list[dict[str, Any]], w: ChainWeights) -> dict[str, Any]:
-        return score_events(part, EventRun([m["span"] for m in mentions], chain_happenings(mentions, vectors, w)))
-
-    vectors = lemma_vectors({t.lemma_.lower() for name in gold.articles for t in docs[name]})
-    best, best_conll = (MODEL_STRENGTHS[0], MODEL_THRESHOLDS[0], ChainWeights(LEMMA_COSINES[0])), -1.0
-    for strength in MODEL_STRENGTHS:
-        models = {k: learn_trigger_model(*examples(folds[1 - k]), strength=strength) for k in (0, 1)}
-        for threshold in MODEL_THRESHOLDS:
-            for model in models.values():
-                model.threshold = threshold
-            held_out = [m for k in (0, 1) for m in mentions_of(folds[k], models[k], "tune")]
-            for cosine in LEMMA_COSINES:
-                conll = run(tune_part, held_out, ChainWeights(cosine))["coref"]["conll"][2]
-                if conll > best_conll + 1e-12:
-                    best, best_conll = (strength, threshold, ChainWeights(cosine)), conll
-    strength, threshold, chain = best
-    model = learn_trigger_model(*examples(tune_part.articles), threshold=threshold, strength=strength)
-    events = {name: run(part, mentions_of(part.articles, model, name), chain) for name, part in parts.items()}
-    events["tune"]["coref"]["conll"] = (best_conll,) * 3  # the cross-validated tuning score, not in-sample
-    return Row(f"prototype `article.happenings` (trigger model C={strength}, p >= {threshold}; chained within "
-               f"`corpus.incidents` stories, lemma cosine >= {chain.lemma_cosine})", events=events)
-
-
-def lemma_vectors(lemmas: Iterable[str]) -> dict[str, np.ndarray]:
-    from storyline.article.embed import Embedder
-
-    names = sorted(lemmas)
-    vectors = Embedder().embed(names) if names else np.zeros((0, 384), np.float32)
-    return dict(zip(names, vectors))
 
 
 def f(values: PRF | None) -> str:
@@ -762,6 +661,8 @@ def render(gold: Gold, story_rows: list[Row], event_rows: list[Row]) -> str:
         if row.note:
             lines.append(f"{row.system.split(' (')[0]}: {row.note}.")
             lines.append("")
+    lines.append(model_note())
+    lines.append("")
     skipped = [p for p in PARSED_NOTE]
     if skipped:
         lines.append(skipped[0])
@@ -770,6 +671,22 @@ def render(gold: Gold, story_rows: list[Row], event_rows: list[Row]) -> str:
 
 
 PARSED_NOTE: list[str] = []
+
+
+def model_note() -> str:
+    """Where the shipped trigger model comes from, and its hash."""
+    from importlib import resources
+
+    from storyline.article.events import MODEL_FILE
+
+    data = resources.files("storyline.article").joinpath(MODEL_FILE).read_bytes()
+    trained = json.loads(data).get("trained", {})
+    return (f"Trigger model `src/storyline/article/{MODEL_FILE}`: {len(data):,} bytes, sha256 "
+            f"`{hashlib.sha256(data).hexdigest()}`; written by `{trained.get('command', 'make train-events-model')}` "
+            f"(`python -m storyline.eval.train_events`) from {trained.get('data', '?')} ({trained.get('articles', '?')} "
+            f"articles, {trained.get('tokens', '?')} candidate tokens); logistic regression C={trained.get('strength')}, "
+            f"threshold p >= {trained.get('threshold')}, both chosen by two-fold cross-validation over the tuning topics "
+            f"(occurrence-mention F1 {trained.get('cv_f1')}).")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -787,9 +704,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if skipped:
         PARSED_NOTE.append(f"{len(skipped)} articles got no body from storyline's extraction (one-sentence texts: "
                            "\"no article text found\"); they count as misses.")
-    story_rows, baseline, incidents = evaluate_stories(gold, parsed)
+    from storyline.article.parse import load_nlp
+
+    shipped_findings(parsed, load_nlp())
+    story_rows, baseline = evaluate_stories(gold, parsed)
     what = "all" if args.write_docs else args.what
-    event_rows = evaluate_events(gold, parsed, baseline, incidents) if what in ("events", "all") else []
+    event_rows = evaluate_events(gold, parsed, baseline) if what in ("events", "all") else []
     if what == "events":
         story_rows = []
     text = render(gold, story_rows, event_rows)
