@@ -170,6 +170,16 @@ def quoted_conjunct_end(verb: Token, end: int) -> int:
     return end
 
 
+def frames_topic(verb: Token) -> bool:
+    """``Asked to comment on X, Y said …`` / ``Commenting on X, Y said …``: a subjectless speech verb in a
+    clause that opens another speech verb's sentence frames what that speaker said; what it governs is the
+    statement's topic, never its content."""
+    current = verb.head if verb.dep_ == "xcomp" and verb.head.i < verb.i else verb
+    head = current.head
+    return (current.dep_ == "advcl" and current.i < head.i and is_speech_verb(head)
+            and not any(c.dep_ in SUBJECT_DEPS for c in current.children) and cue_subject(head) is not None)
+
+
 def has_noun_cue(verb: Token) -> bool:
     """``expressed frustration that …``: the noun carries the content (see ``_noun_cue``)."""
     return any(c.dep_ == "dobj" and c.lemma_.lower() in SPEECH_NOUNS and any(g.dep_ in ("acl", "ccomp") for g in c.children)

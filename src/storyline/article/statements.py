@@ -36,7 +36,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.language import Language
@@ -57,6 +57,7 @@ from storyline.article.reported import (
     clausal_content,
     cue_span,
     cue_subject,
+    frames_topic,
     has_noun_cue,
     is_speech_verb,
     object_content,
@@ -97,6 +98,7 @@ class Found:
     speaker_mention: dict[str, Any] | None = None
     speaker_key: str | None = None
     source_mention: dict[str, Any] | None = None
+    nested: list[Found] = field(default_factory=list)  # reports inside its content (``_nest``)
 
 
 class StatementFinder:
@@ -145,7 +147,22 @@ class StatementFinder:
         self.found.sort(key=lambda f: (min(f.start, f.cue[0]), f.start))
         for found in self.found:
             self._resolve(found)
-        return [self._as_dict(f) for f in self.found], [c.as_dict() for c in self.mentions.clusters]
+        outer = self._nest()
+        return [self._as_dict(f) for f in outer], [c.as_dict() for c in self.mentions.clusters]
+
+    def _nest(self) -> list[Found]:
+        """``X stated that both sides acknowledge that Y``: the inner report (its cue and content inside the
+        outer one's content) is part of the outer statement, attached to it, not a statement of its own."""
+        outer: list[Found] = []
+        for found in self.found:  # sorted by start: an enclosing statement comes first
+            host = next((o for o in reversed(outer) if o.kind in ("indirect", "mixed", "belief")
+                         and o.start <= found.cue[0] and found.cue[1] <= o.end
+                         and o.start <= found.start and found.end <= o.end + 2 and found.kind != "direct"), None)
+            if host is None:
+                outer.append(found)
+            else:
+                host.nested.append(found)
+        return outer
 
     # -- quotes
     def _is_full_quote(self, q: Quote) -> bool:
@@ -317,6 +334,8 @@ class StatementFinder:
             content = span_without_mark(comps[0]) if comps else None
         else:
             content = clausal_content(verb)
+            if frames_topic(verb) and (content is None or verb_lemma(verb) == "ask"):
+                return  # ``Asked to comment on X, Y said …``: X is the topic of Y's statement, not a statement
             if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
                 content = object_content(verb)
         if content is None:
@@ -458,6 +477,12 @@ class StatementFinder:
         return best[3]
 
     def _as_dict(self, f: Found) -> dict[str, Any]:
+        out = self._row(f)
+        if f.nested:
+            out["nested"] = [self._as_dict(n) for n in f.nested]
+        return out
+
+    def _row(self, f: Found) -> dict[str, Any]:
         return {
             "kind": f.kind,
             "start": f.start,

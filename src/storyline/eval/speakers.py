@@ -30,7 +30,6 @@ and on, so the section shows both.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import unicodedata
@@ -41,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from storyline.eval.benchdoc import write_section
-from storyline.eval.attribution import DEFAULT_DIR, Attribution, classify_gold, match, read_ann, system_attributions
+from storyline.eval.attribution import (DEFAULT_DIR, Attribution, classify_gold, match, parsed_docs, read_ann,
+                                        system_attributions)
 from storyline.article.statements import find_statements
 from storyline.article.speakers import fold_word, name_words
 
@@ -131,31 +131,6 @@ def gold_relations(polnear_dir: Path, items: list[dict[str, Any]]) -> tuple[list
         if g is not None:
             mine[item["id"]] = g
     return gold, mine
-
-
-# ---------------------------------------------------------- parsing, cached
-def parsed_docs(texts: dict[str, str], cache: Path | None) -> dict[str, Any]:
-    """spaCy Docs of the texts, read from ``cache`` where parsed before (keyed by model and text)."""
-    from spacy.tokens import DocBin
-
-    from storyline.article.parse import load_nlp
-
-    nlp = load_nlp()
-    model = f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
-    docs, todo = {}, []
-    for name, text in texts.items():
-        key = hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:20]
-        path = cache / f"{key}.spacy" if cache else None
-        if path is not None and path.exists():
-            docs[name] = next(iter(DocBin().from_bytes(path.read_bytes()).get_docs(nlp.vocab)))
-        else:
-            todo.append((name, path))
-    for (name, path), doc in zip(todo, nlp.pipe((texts[n] for n, _ in todo), batch_size=8)):
-        docs[name] = doc
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(DocBin(docs=[doc]).to_bytes())
-    return docs
 
 
 # ---------------------------------------------------------------- scoring
