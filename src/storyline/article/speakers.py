@@ -140,6 +140,7 @@ class Mentions:
         self.text = doc.text  # spaCy rebuilds ``doc.text`` on every access
         self.titles = names.titles_in(self.text)  # ``Secretary of State``: roles, never names
         self.title_starts = [a for a, _ in self.titles]
+        self.acronyms: dict[str, Cluster] = {}  # ``IRCC`` -> the cluster the text spelled it out for
         for ent in doc.ents:
             if ent.label_ in NAME_LABELS:
                 self._add_name(ent)
@@ -164,7 +165,7 @@ class Mentions:
             kind = entry.kind  # the table's kind wins over the tagger's (``Crimea`` is a place)
         canonical = entry.name if entry is not None and entry.kind != "title" else ""
         cluster = next((c for c in self.clusters if canonical and c.canonical == canonical), None) \
-            or self._match_name(words, kind, ent.start_char)
+            or self.acronyms.get(" ".join(words)) or self._match_name(words, kind, ent.start_char)
         if cluster is None:
             cluster = Cluster(f"m{len(self.clusters) + 1}", kind)
             self.clusters.append(cluster)
@@ -178,8 +179,55 @@ class Mentions:
             cluster.kind = "person"  # a place stays a place (see ``_places_by_coordination`` and the corpus vote)
         self._note(cluster, ent.start_char, ent.end_char, ent.root.dep_ in SUBJECT_DEPS)
         self.by_start[ent.start_char] = cluster
+        self._note_acronym(cluster, words, ent.end_char)
+        if kind == "organization":
+            self._expansion_before(cluster, ent)
         if kind in ("person", "organization"):
             cluster.roles.extend(self._table_title(ent) or _roles_of(ent))
+
+    def _expansion_before(self, cluster: Cluster, ent: Span) -> None:
+        """``Immigration, Refugees and Citizenship Canada (IRCC)`` where the tagger took only the acronym:
+        the capitalised words before the bracket whose initials it spells are the same entity."""
+        if len(ent) != 1 or not ent.text.isupper() or not self.text[ent.start_char - 1 : ent.start_char] == "(":
+            return
+        base = max(0, ent.start_char - 120)
+        before = self.text[base : ent.start_char - 1].rstrip()
+        words = re.findall(r"[A-Za-z][\w'’-]*|,", before)
+        taken: list[str] = []
+        for word in reversed(words):
+            if word == "," or word.lower() in ("and", "of", "the", "for", "&"):
+                taken.insert(0, word)
+                continue
+            if not word[0].isupper():
+                break
+            taken.insert(0, word)
+            spelled = "".join(w[0] for w in taken if w[0].isupper())
+            if spelled == ent.text and taken[0][0].isupper():
+                phrase = re.search(re.escape(taken[0]) + r"[^()]*$", before)
+                if phrase is not None:
+                    start = base + phrase.start()
+                    name = before[phrase.start() :].strip()
+                    cluster.names.append(name)
+                    self.acronyms[ent.text] = cluster
+                    self._note(cluster, start, start + len(name), False)
+                    self.by_start[start] = cluster
+                return
+            if len(spelled) >= len(ent.text):
+                return
+
+    def _note_acronym(self, cluster: Cluster, words: list[str], end: int) -> None:
+        """``Immigration, Refugees and Citizenship Canada (IRCC)``: the acronym the text gives in brackets
+        after a name, when it spells the name's initials, is that entity wherever the article uses it."""
+        match = re.match(r"\s*\(([A-Z][A-Za-z&]{1,9})\)", self.text[end : end + 14])
+        if match is None or cluster.kind == "person":
+            return
+        initials = "".join(w[0] for w in re.split(r"[\s,/-]+", " ".join(words))
+                           if w and w[0].isupper() and w.lower() not in ("and", "of", "the", "for"))
+        acronym = match.group(1)
+        if acronym.upper().replace("&", "") == initials.upper():
+            self.acronyms[acronym] = cluster
+            if acronym not in cluster.names:
+                cluster.names.append(acronym)
 
     def _in_title(self, ent: Span) -> bool:
         """The whole name lies inside a title of the table (``State`` in ``Secretary of State``)."""
@@ -211,10 +259,10 @@ class Mentions:
         return []
 
     def _places_by_coordination(self) -> None:
-        """A name the tagger called a person but joined by ``and`` to a place (``Veldmark and Ostria agreed``)
-        is a place; so is one written before a title (``Veldmark Foreign Minister Anya Korvel``)."""
+        """A one-word name the tagger called a person or an organisation but joined by ``and`` to a place
+        (``Veldmark and Ostria agreed``) is a place."""
         for cluster in self.clusters:
-            if cluster.kind != "person" or len(cluster.name_folded) != 1:
+            if cluster.kind not in ("person", "organization") or len(cluster.name_folded) != 1 or cluster.canonical:
                 continue
             for start, _ in cluster.spans:
                 token = self.doc.char_span(start, start + 1, alignment_mode="expand")
@@ -330,7 +378,7 @@ class Mentions:
         if not words:
             return None
         kind = "person" if len(words) > 1 else "other"
-        cluster = self._match_name(words, kind, span.start_char)
+        cluster = self.acronyms.get(" ".join(words)) or self._match_name(words, kind, span.start_char)
         if cluster is None:
             cluster = Cluster(f"m{len(self.clusters) + 1}", kind)
             self.clusters.append(cluster)

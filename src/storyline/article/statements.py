@@ -113,6 +113,7 @@ class StatementFinder:
         self.char_token = self._char_index()
         self.used_cues: set[int] = set()
         self.found: list[Found] = []
+        self.topics: dict[int, tuple[int, int]] = {}  # cue token -> the topic a framing clause gives it
 
     def _char_index(self) -> list[int]:
         index = [-1] * (len(self.text) + 1)
@@ -335,7 +336,11 @@ class StatementFinder:
         else:
             content = clausal_content(verb)
             if frames_topic(verb) and (content is None or verb_lemma(verb) == "ask"):
-                return  # ``Asked to comment on X, Y said …``: X is the topic of Y's statement, not a statement
+                # ``Asked to comment on X, Y said …``: X is the topic of Y's statement, not a statement
+                topic = content or object_content(verb)
+                if topic is not None:
+                    self.topics[verb.head.head.i if verb.dep_ == "xcomp" else verb.head.i] = topic
+                return
             if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
                 content = object_content(verb)
         if content is None:
@@ -478,6 +483,9 @@ class StatementFinder:
 
     def _as_dict(self, f: Found) -> dict[str, Any]:
         out = self._row(f)
+        cue = self.token_at(f.cue[0])
+        if cue is not None and cue.i in self.topics:
+            out["topic"] = list(self.topics[cue.i])
         if f.nested:
             out["nested"] = [self._as_dict(n) for n in f.nested]
         return out
