@@ -219,12 +219,16 @@ class Coref:
         known = self.genders().get(cluster.key)
         return not (gender and known and known != gender)
 
-    def person_before(self, at: int, gender: str | None) -> Any:
-        """The latest salient person before ``at`` whose gender does not contradict ``gender``."""
+    def person_before(self, at: int, gender: str | None, country: set[str] | None = None) -> Any:
+        """The latest salient person before ``at`` whose gender does not contradict ``gender``, nor the
+        country of their roles ``country`` (``the US president`` is not the one called Russian President)."""
         window = self._window(at)
         best, best_at = None, -1
         for cluster in self.mentions.clusters:
             if not self._person_like(cluster) or not self._agrees(cluster, gender):
+                continue
+            known = self.countries(cluster)
+            if country and known and not country & known:
                 continue
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > best_at:
@@ -427,18 +431,24 @@ class Coref:
         role, modifiers = role_head(span.text)
         fitting = [(role_score(role, modifiers, c.roles + self.titles(c)), c) for c in self.mentions.clusters
                    if c.kind == "person"]
-        fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)]
+        asked = _countries(modifiers)
+        fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)
+                   and not (asked and self.countries(c) and not asked & self.countries(c))]
         if fitting:
             best = max(s for s, _ in fitting)
             pool = {c.key for s, c in fitting if s == best}
-            chosen = self.person_before(span.start_char, ROLE_GENDER.get(head))
+            chosen = self.person_before(span.start_char, ROLE_GENDER.get(head), asked)
             if chosen is not None and chosen.key in pool:
                 return chosen
             return max((c for s, c in fitting if s == best), key=lambda c: max((a for a, _ in c.hits
                        if a < span.start_char), default=-1))
         if head in PUBLIC_TITLES or any(w.lower_ in PUBLIC_TITLES for w in span if w.pos_ == "NOUN"):
-            return self.person_before(span.start_char, ROLE_GENDER.get(head))
+            return self.person_before(span.start_char, ROLE_GENDER.get(head), asked)
         return None
+
+    def countries(self, cluster: Any) -> set[str]:
+        """Countries the cluster's roles and titles name (``Russian President`` -> russia)."""
+        return _countries(w for role in cluster.roles + self.titles(cluster) for w in re.findall(r"[\w.]+", role.lower()))
 
     def document_owner(self, root: Any) -> Any:
         """Who issued the latest earlier document of the same kind (``X said in a statement``)."""
@@ -563,6 +573,12 @@ class Coref:
             if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
                 genders[key] = ranked[0][0]
         return genders
+
+
+def _countries(words: Any) -> set[str]:
+    from storyline.article.speakers import COUNTRY_FOLD
+
+    return {COUNTRY_FOLD[w] for w in words if w in COUNTRY_FOLD}
 
 
 ANIMATE_SUFFIXES = ("man", "woman", "person", "ist", "wife", "husband")

@@ -56,7 +56,10 @@ ROLE_WORDS = TITLE_WORDS | set(ROLE_SYNONYMS) | {"fm", "official", "officials", 
 
 # Spellings of the same country in roles.
 COUNTRY_FOLD = {"us": "us", "u.s.": "us", "american": "us", "america": "us", "united": "us", "washington": "us",
-                "russian": "russia", "russia": "russia", "kremlin": "russia", "moscow": "russia"}
+                "russian": "russia", "russia": "russia", "kremlin": "russia", "moscow": "russia",
+                "british": "uk", "britain": "uk", "uk": "uk", "u.k.": "uk", "chinese": "china", "china": "china",
+                "beijing": "china", "french": "france", "france": "france", "german": "germany",
+                "germany": "germany", "ukrainian": "ukraine", "ukraine": "ukraine", "kyiv": "ukraine"}
 
 
 # --------------------------------------------------------------------- names
@@ -177,7 +180,7 @@ class Mentions:
             cluster.names.append(words[0])
         if kind == "person" and cluster.kind != "place":
             cluster.kind = "person"  # a place stays a place (see ``_places_by_coordination`` and the corpus vote)
-        self._note(cluster, ent.start_char, ent.end_char, ent.root.dep_ in SUBJECT_DEPS)
+        self._note(cluster, ent.start_char, ent.end_char, _is_subject(ent.root))
         self.by_start[ent.start_char] = cluster
         self._note_acronym(cluster, words, ent.end_char)
         if kind == "organization":
@@ -406,6 +409,11 @@ def trim_entity(ent: Span) -> Span | None:
     if start >= end:
         return None
     return Span(doc, start, end, label=ent.label_)
+
+
+def _is_subject(token: Token) -> bool:
+    """A subject, or a name in apposition to one (``The mayor of Halden, Petra Lunde, answered``)."""
+    return token.dep_ in SUBJECT_DEPS or token.dep_ == "appos" and token.head.dep_ in SUBJECT_DEPS
 
 
 def _joined_names(ent: Span) -> bool:

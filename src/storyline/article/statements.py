@@ -200,7 +200,7 @@ class StatementFinder:
         return not after or after[0] in ".?!,;:" + DASHES
 
     def _direct(self, q: Quote) -> Found | None:
-        cue = self._cue_after(q) or self._cue_before(q)
+        cue = self._cue_after(q) or self._cue_before(q) or self._cue_above(q)
         if cue is None:
             return self._dash_or_colon(q)
         verb, speaker = cue
@@ -242,6 +242,29 @@ class StatementFinder:
                 if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass") for t in between):
                     return None
                 return token, cue_subject(token)
+        return None
+
+    def _cue_above(self, q: Quote) -> tuple[Token, Any] | None:
+        """``He told the crowd:`` ending one paragraph, the quote opening the next: the cue is the speech
+        verb of the clause before the colon."""
+        para = self.para_of(q.open)
+        para_start, _ = self.paras[para]
+        if para == 0 or self.text[para_start : q.open].strip():
+            return None
+        prev_start, prev_end = self.paras[para - 1]
+        line = self.text[prev_start:prev_end].rstrip()
+        if not line.endswith(":"):
+            return None
+        colon = prev_start + len(line) - 1
+        last = self.token_at(colon)
+        if last is None:
+            return None
+        sentence = [t for t in last.sent if prev_start <= t.idx <= colon and not self._inside_quote(t.idx)]
+        for token in reversed(sentence):
+            if is_speech_verb(token) and token.i not in self.used_cues and verb_lemma(token) not in NAMING_VERBS:
+                subject = cue_subject(token)
+                if subject is not None:
+                    return token, subject
         return None
 
     def _dash_or_colon(self, q: Quote) -> Found | None:
