@@ -144,6 +144,13 @@ def clausal_content(verb: Token) -> tuple[int, int] | None:
     comps = [c for c in verb.children if c.dep_ == "ccomp"]
     if comps:
         return span_without_mark(comps[0])
+    if verb.lemma_.lower() in ("ask", "wonder", "question"):
+        # ``asked if they planned to …``: the parser often hangs the question on the verb as an adverbial
+        questions = [c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i
+                     and any(m.dep_ == "mark" and m.lower_ in ("if", "whether") for m in c.children)]
+        if questions:
+            tokens = [t for t in subtree_span(questions[0]) if not t.is_space]
+            return tokens[0].idx, _end_of(tokens)
     if verb.dep_ == "parataxis":
         head = verb.head
         sub = [t for t in subtree_span(head) if not t.is_space]
@@ -198,7 +205,8 @@ def object_content(verb: Token) -> tuple[int, int] | None:
     for c in verb.children:
         if c.i < verb.i:
             continue
-        if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed):
+        if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed) \
+                or (c.dep_ == "prep" and c.lower_ == "about"):  # ``asked about X``, ``spoke about X``
             parts.append(c)
         elif c.dep_ == "dobj" and not addressed and c.pos_ not in ("PRON",) and c.lower_ not in ("so", "nothing"):
             parts.append(c)
@@ -253,8 +261,9 @@ def _end_of(tokens: list[Token]) -> int:
     """End offset of a content, without trailing commas and sentence periods (never
     re-reading ``doc.text``, which spaCy rebuilds on every access)."""
     last = len(tokens) - 1
-    while last > 0 and (tokens[last].is_space or tokens[last].text in (",", ";", ":", ".")):
-        last -= 1
+    while last > 0 and (tokens[last].is_space or tokens[last].text in (",", ";", ":", ".")
+                        or tokens[last].dep_ == "cc"):
+        last -= 1  # no trailing ``, and`` (a conjunct the content left out)
     return tokens[last].idx + len(tokens[last].text)
 
 

@@ -339,7 +339,8 @@ class StatementFinder:
                 self._according(token)
             elif token.i in self.used_cues:
                 continue
-            elif is_speech_verb(token) and verb_lemma(token) not in QUOTE_ONLY_VERBS and token.dep_ not in ("acl", "amod"):
+            elif is_speech_verb(token) and verb_lemma(token) not in QUOTE_ONLY_VERBS and (
+                    token.dep_ not in ("acl", "amod") or _reports_clause(token)):
                 self._verb_cue(token, "indirect")
             elif verb_lemma(token) in BELIEF_VERBS and token.pos_ == "VERB":
                 self._verb_cue(token, "belief")
@@ -371,7 +372,10 @@ class StatementFinder:
         start, end = content
         if kind != "belief":
             end = max(end, quoted_conjunct_end(verb, end))
-        self._add_reported(kind, start, end, cue_span(verb), cue_subject(verb), self._relay(verb))
+        speaker = cue_subject(verb)
+        if speaker is None and verb.dep_ == "acl":
+            speaker = verb.head  # ``a statement saying …``: whoever the noun is, or issued it
+        self._add_reported(kind, start, end, cue_span(verb), speaker, self._relay(verb))
 
     def _noun_cue(self, noun: Token) -> None:
         clause = [c for c in noun.children if c.dep_ in ("acl", "ccomp") and any(m.lower_ == "that" for m in c.children)]
@@ -526,6 +530,12 @@ class StatementFinder:
             "source_mention": f.source_mention,
             "said_on": None,
         }
+
+
+def _reports_clause(verb: Token) -> bool:
+    """``a statement saying that …``: a participle inside a noun phrase still reports speech when it
+    governs a clause of what was said (a bare ``the so-called deal`` does not)."""
+    return verb.dep_ == "acl" and verb.tag_ == "VBG" and any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def previous_quote_open(finder: StatementFinder, found: Found) -> int:
