@@ -95,7 +95,7 @@ def cue_subject(verb: Token) -> Token | None:
                 if child.ent_type_ == "TIME":
                     return None  # a live-blog timestamp read as the subject
                 return child
-        if current.dep_ in ("conj", "advcl", "xcomp", "pcomp") and current.head is not current:
+        if current.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and current.head is not current:
             joined_to = current.head
             if current.dep_ == "conj" and joined_to.dep_ == "ccomp" and is_speech_verb(joined_to.head):
                 # ``X stated that A depends on B and has insisted that …``: the parser hung the
