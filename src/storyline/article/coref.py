@@ -35,7 +35,10 @@ Everything comes from the spaCy parse and the text of one article:
   department``), else the latest salient organisation.
 - **Person role nouns** (``the senator``): the person earlier in the text whose
   roles or titles fit (``statements.role_score``; ``Sen.`` counts as senator);
-  for titles of public figures, else the latest salient person. Generic nouns
+  for titles of public figures, else the latest salient person, else the story's
+  protagonist (the person named most so far, when one clearly is). A country in
+  the description rules out people whose roles name another (``the US
+  president`` is not the one called Russian President). Generic nouns
   (``the official``, ``the source``) need a fitting role.
 - ``the latter`` / ``the former``: the last / first entity named in its
   sentence (or with the sentence before).

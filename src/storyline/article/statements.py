@@ -11,7 +11,8 @@ model. Three passes over one parsed article:
    attributed to the speech verb in the frame around it: after the closing
    mark (``"…," he said``, ``"…," said X``), before the opening mark
    (``He said: "…"``, ``X told reporters that "…"``), a dash
-   (``"…" – Spokesman X``) or a bare colon (``X: "…"``). A quote with no
+   (``"…" – Spokesman X``), a bare colon (``X: "…"``) or a paragraph ending
+   in a colon just above it (``He told the crowd:``). A quote with no
    frame of its own continues the previous direct statement when it follows
    it in the same paragraph (a quote split by its cue) or opens the next
    paragraph (a quote-only paragraph).
@@ -20,7 +21,11 @@ model. Three passes over one parsed article:
    (``For now, he noted, …``), ``according to X, …`` and noun cues of
    saying (``expressed frustration that …``). Content that embeds a partial
    quote is ``mixed``. Verbs of belief or intention (``BELIEF_VERBS``) give
-   kind ``belief``, which is not speech.
+   kind ``belief``, which is not speech. A subjectless clause that frames
+   another speaker's statement (``Asked to comment on X, Y said …``,
+   ``Commenting on X, Y said …``) is no statement: X is the ``topic`` of Y's.
+   A report inside another's content (``X stated that both sides acknowledge
+   that Y``) is ``nested`` in it, not a row of its own.
 
 Speakers: the subject of the cue (through conjunctions, participles and
 relative clauses), resolved to an article-local entity cluster: names by
