@@ -19,9 +19,10 @@ Everything comes from the spaCy parse and the text of one article:
   else the latest person mention that is a subject or a speaker, outside the
   content of statements (a person only talked about is not salient), within
   the last paragraphs; always skipping people whose gender contradicts the
-  pronoun. Gender is read from the text only: titles (Mr., Mrs., Ms.),
-  gendered role nouns (spokeswoman) and pronouns after a sole person named
-  in the same sentence. ``it``: the latest organisation.
+  pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
+  role nouns (spokeswoman), pronouns after a sole person named in the same
+  sentence, and the first name (a data table, ``first_names.tsv``, of names
+  that are not used for both). ``it``: the latest organisation.
 - **Possessives** (``his campaign``, ``the mogul's plan``): the possessor,
   unless the head is a person (``his wife``, ``the minister's spokeswoman``).
 - **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
@@ -54,6 +55,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
@@ -565,10 +568,14 @@ class Coref:
     def _infer_genders(self) -> dict[str, str]:
         votes: dict[str, Counter[str]] = {}
         text = self.finder.text
+        first_names = _first_names()
         for cluster in self.mentions.clusters:
             if cluster.kind != "person":
                 continue
             count = votes.setdefault(cluster.key, Counter())
+            words = cluster.name.lower().split()
+            if len(words) > 1 and words[0] in first_names:  # ``Hillary Clinton``, ``John Bolton``
+                count[first_names[words[0]]] += 2
             for start, _ in cluster.spans:  # ``Mr. Ryan``, ``Mrs. Clinton``
                 before = text[max(0, start - 6) : start].split()
                 if before and before[-1].lower() in TITLE_GENDER:
@@ -593,6 +600,17 @@ class Coref:
             if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
                 genders[key] = ranked[0][0]
         return genders
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> dict[str, str]:
+    """First name -> gender, from the data table ``first_names.tsv`` (package data)."""
+    out = {}
+    for line in files("storyline.article").joinpath("first_names.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            gender, names = line.split("\t", 1)
+            out.update((name, gender.strip()) for name in names.split())
+    return out
 
 
 def _countries(words: Any) -> set[str]:

@@ -387,8 +387,22 @@ def render(result: dict[str, Any], command: str) -> str:
         f"Misses (gold speech attributions not matched) by cue lemma: {missed}. "
         f"Spurious system attributions: {result['spurious']}.",
         "",
+        BEFORE,
+        "",
         ERROR_ANALYSIS,
     ]) + "\n"
+
+
+# The same command at commit e48bb59 (2026-12-02, before the second pass on issue 15), for comparison.
+BEFORE = """Before (same command at commit e48bb59, 2026-12-02): direct quotes F1 0.911 (speaker 0.936), speech
+F1 0.777 (P 0.810 / R 0.746, speaker 0.938). Since then, tuned on the first 150 train articles
+(`python -m storyline.eval.attribution --split train --limit 150 --cache DIR`): a quote opening the
+paragraph after one that ends in a colon takes that paragraph's cue; participles in noun phrases that
+govern a clause (`a statement saying that`), `asked if/whether`, `asked/spoke about`. Nested reports
+are one statement with the inner report attached (`nested`); they are scored as their own relations,
+as PolNeAR annotates them (`flat_statements`). A subjectless clause that frames another speaker's
+statement (`Asked to comment on X, Y said`) is no statement but that statement's `topic`: this costs
+the few relations PolNeAR gives such a clause (speaker: the unnamed asker)."""
 
 
 # Written by reading the ``--errors`` output of the dev run of 2026-11-22 (kinds of misses,
