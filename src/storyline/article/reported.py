@@ -193,7 +193,7 @@ def has_noun_cue(verb: Token) -> bool:
                for c in verb.children)
 
 
-def object_content(verb: Token) -> tuple[int, int] | None:
+def object_content(verb: Token, infinitive_only: bool = False) -> tuple[int, int] | None:
     """What a speech act is about when it has no clause: ``criticized X for Y``,
     ``called for X``, ``urged X to Y``, ``described the call as "pretty long"``.
 
@@ -203,7 +203,7 @@ def object_content(verb: Token) -> tuple[int, int] | None:
     addressed = verb.lemma_.lower() in ADDRESSEE_VERBS
     parts = []
     for c in verb.children:
-        if c.i < verb.i:
+        if c.i < verb.i or infinitive_only and c.dep_ != "xcomp":  # ``has vowed to X``: only the infinitive
             continue
         if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed) \
                 or (c.dep_ == "prep" and c.lower_ == "about"):  # ``asked about X``, ``spoke about X``

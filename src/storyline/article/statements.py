@@ -370,8 +370,11 @@ class StatementFinder:
                 if topic is not None:
                     self.topics[verb.head.head.i if verb.dep_ == "xcomp" else verb.head.i] = topic
                 return
+            perfect = any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)  # ``has vowed to``
             if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
                 content = object_content(verb)
+            elif content is None and perfect and cue_subject(verb) is not None:
+                content = object_content(verb, infinitive_only=True)
         if content is None:
             return
         start, end = content
