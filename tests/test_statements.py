@@ -226,3 +226,42 @@ def test_statements_cue_after_a_role_the_tagger_reads_as_a_verb(nlp):
     assert statement["kind"] == "direct"
     assert text[statement["start"]:statement["end"]] == "We expect the first ships within a fortnight"
     assert statement["speaker_mention"]["text"] == "Joris Veldt"
+
+
+FRAMED = (
+    "Asked to comment on plans for a joint river patrol, harbour master Joris Veldt said the plans were not ready.\n\n"
+    "Commenting on the timing of the next round, Veldt said that both sides acknowledge that the maps come first.\n\n"
+    "Veldt recalled that both captains have repeatedly stressed that the channel must stay open.\n\n"
+    "Veldt also told the crew:\n\n"
+    "\"Nobody sails until the buoys are back in place.\"\n"
+)
+
+
+@pytest.fixture(scope="module")
+def framed(nlp):
+    statements, mentions = find_statements(nlp(FRAMED))
+    return statements, {m["key"]: m["name"] for m in mentions}
+
+
+def test_statements_framing_topic_is_not_a_statement(framed):
+    statements, _ = framed
+    texts = [FRAMED[s["start"] : s["end"]] for s in statements]
+    assert not [t for t in texts if t.startswith(("on plans", "on the timing", "to comment"))]
+    [ready] = [s for s in statements if FRAMED[s["start"] : s["end"]] == "the plans were not ready"]
+    assert FRAMED[slice(*ready["topic"])].startswith("on plans for a joint river patrol")
+
+
+def test_statements_nested_report_is_attached_not_a_row(framed):
+    statements, names = framed
+    for words, inner in (("both sides acknowledge", "acknowledge"), ("both captains have", "stressed")):
+        [outer] = [s for s in statements if FRAMED[s["start"] : s["end"]].startswith(words)]
+        assert names[outer["speaker_key"]] == "Joris Veldt"
+        assert [n["cue"] for n in outer["nested"]] == [inner]
+    assert all(s["speaker_key"] for s in statements)  # no speakerless rows for the inner reports
+
+
+def test_statements_quote_after_a_colon_paragraph_takes_its_cue(framed):
+    statements, names = framed
+    [quote] = [s for s in statements if s["kind"] == "direct"]
+    assert FRAMED[quote["start"] : quote["end"]].startswith("Nobody sails")
+    assert quote["cue"] == "told" and names[quote["speaker_key"]] == "Joris Veldt"

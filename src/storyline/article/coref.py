@@ -19,9 +19,10 @@ Everything comes from the spaCy parse and the text of one article:
   else the latest person mention that is a subject or a speaker, outside the
   content of statements (a person only talked about is not salient), within
   the last paragraphs; always skipping people whose gender contradicts the
-  pronoun. Gender is read from the text only: titles (Mr., Mrs., Ms.),
-  gendered role nouns (spokeswoman) and pronouns after a sole person named
-  in the same sentence. ``it``: the latest organisation.
+  pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
+  role nouns (spokeswoman), pronouns after a sole person named in the same
+  sentence, and the first name (a data table, ``first_names.tsv``, of names
+  that are not used for both). ``it``: the latest organisation.
 - **Possessives** (``his campaign``, ``the mogul's plan``): the possessor,
   unless the head is a person (``his wife``, ``the minister's spokeswoman``).
 - **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
@@ -35,7 +36,10 @@ Everything comes from the spaCy parse and the text of one article:
   department``), else the latest salient organisation.
 - **Person role nouns** (``the senator``): the person earlier in the text whose
   roles or titles fit (``statements.role_score``; ``Sen.`` counts as senator);
-  for titles of public figures, else the latest salient person. Generic nouns
+  for titles of public figures, else the latest salient person, else the story's
+  protagonist (the person named most so far, when one clearly is). A country in
+  the description rules out people whose roles name another (``the US
+  president`` is not the one called Russian President). Generic nouns
   (``the official``, ``the source``) need a fitting role.
 - ``the latter`` / ``the former``: the last / first entity named in its
   sentence (or with the sentence before).
@@ -51,6 +55,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
@@ -219,12 +225,16 @@ class Coref:
         known = self.genders().get(cluster.key)
         return not (gender and known and known != gender)
 
-    def person_before(self, at: int, gender: str | None) -> Any:
-        """The latest salient person before ``at`` whose gender does not contradict ``gender``."""
+    def person_before(self, at: int, gender: str | None, country: set[str] | None = None) -> Any:
+        """The latest salient person before ``at`` whose gender does not contradict ``gender``, nor the
+        country of their roles ``country`` (``the US president`` is not the one called Russian President)."""
         window = self._window(at)
         best, best_at = None, -1
         for cluster in self.mentions.clusters:
             if not self._person_like(cluster) or not self._agrees(cluster, gender):
+                continue
+            known = self.countries(cluster)
+            if country and known and not country & known:
                 continue
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > best_at:
@@ -427,18 +437,41 @@ class Coref:
         role, modifiers = role_head(span.text)
         fitting = [(role_score(role, modifiers, c.roles + self.titles(c)), c) for c in self.mentions.clusters
                    if c.kind == "person"]
-        fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)]
+        asked = _countries(modifiers)
+        fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)
+                   and not (asked and self.countries(c) and not asked & self.countries(c))]
         if fitting:
             best = max(s for s, _ in fitting)
             pool = {c.key for s, c in fitting if s == best}
-            chosen = self.person_before(span.start_char, ROLE_GENDER.get(head))
+            chosen = self.person_before(span.start_char, ROLE_GENDER.get(head), asked)
             if chosen is not None and chosen.key in pool:
                 return chosen
             return max((c for s, c in fitting if s == best), key=lambda c: max((a for a, _ in c.hits
                        if a < span.start_char), default=-1))
         if head in PUBLIC_TITLES or any(w.lower_ in PUBLIC_TITLES for w in span if w.pos_ == "NOUN"):
-            return self.person_before(span.start_char, ROLE_GENDER.get(head))
+            gender = ROLE_GENDER.get(head)
+            return self.person_before(span.start_char, gender, asked) or self.protagonist(span.start_char, gender, asked)
         return None
+
+    def protagonist(self, at: int, gender: str | None, country: set[str]) -> Any:
+        """``The candidate has bucked …`` with no one salient in the last paragraphs: news copy gives such
+        epithets to the person the story is about: the one named most before ``at`` (three times at least,
+        more often than anyone else)."""
+        counted = []
+        for cluster in self.mentions.clusters:
+            known = self.countries(cluster)
+            if not self._person_like(cluster) or not self._agrees(cluster, gender) \
+                    or (country and known and not country & known):
+                continue
+            counted.append((sum(1 for a, _ in cluster.hits if a < at), cluster))
+        counted.sort(key=lambda c: -c[0])
+        if not counted or counted[0][0] < 3 or len(counted) > 1 and counted[1][0] >= counted[0][0]:
+            return None  # no clear protagonist: the text does not decide
+        return counted[0][1]
+
+    def countries(self, cluster: Any) -> set[str]:
+        """Countries the cluster's roles and titles name (``Russian President`` -> russia)."""
+        return _countries(w for role in cluster.roles + self.titles(cluster) for w in re.findall(r"[\w.]+", role.lower()))
 
     def document_owner(self, root: Any) -> Any:
         """Who issued the latest earlier document of the same kind (``X said in a statement``)."""
@@ -535,10 +568,14 @@ class Coref:
     def _infer_genders(self) -> dict[str, str]:
         votes: dict[str, Counter[str]] = {}
         text = self.finder.text
+        first_names = _first_names()
         for cluster in self.mentions.clusters:
             if cluster.kind != "person":
                 continue
             count = votes.setdefault(cluster.key, Counter())
+            words = cluster.name.lower().split()
+            if len(words) > 1 and words[0] in first_names:  # ``Hillary Clinton``, ``John Bolton``
+                count[first_names[words[0]]] += 2
             for start, _ in cluster.spans:  # ``Mr. Ryan``, ``Mrs. Clinton``
                 before = text[max(0, start - 6) : start].split()
                 if before and before[-1].lower() in TITLE_GENDER:
@@ -563,6 +600,23 @@ class Coref:
             if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
                 genders[key] = ranked[0][0]
         return genders
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> dict[str, str]:
+    """First name -> gender, from the data table ``first_names.tsv`` (package data)."""
+    out = {}
+    for line in files("storyline.article").joinpath("first_names.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            gender, names = line.split("\t", 1)
+            out.update((name, gender.strip()) for name in names.split())
+    return out
+
+
+def _countries(words: Any) -> set[str]:
+    from storyline.article.speakers import COUNTRY_FOLD
+
+    return {COUNTRY_FOLD[w] for w in words if w in COUNTRY_FOLD}
 
 
 ANIMATE_SUFFIXES = ("man", "woman", "person", "ist", "wife", "husband")

@@ -95,7 +95,7 @@ def cue_subject(verb: Token) -> Token | None:
                 if child.ent_type_ == "TIME":
                     return None  # a live-blog timestamp read as the subject
                 return child
-        if current.dep_ in ("conj", "advcl", "xcomp", "pcomp") and current.head is not current:
+        if current.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and current.head is not current:
             joined_to = current.head
             if current.dep_ == "conj" and joined_to.dep_ == "ccomp" and is_speech_verb(joined_to.head):
                 # ``X stated that A depends on B and has insisted that …``: the parser hung the
@@ -144,6 +144,13 @@ def clausal_content(verb: Token) -> tuple[int, int] | None:
     comps = [c for c in verb.children if c.dep_ == "ccomp"]
     if comps:
         return span_without_mark(comps[0])
+    if verb.lemma_.lower() in ("ask", "wonder", "question"):
+        # ``asked if they planned to …``: the parser often hangs the question on the verb as an adverbial
+        questions = [c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i
+                     and any(m.dep_ == "mark" and m.lower_ in ("if", "whether") for m in c.children)]
+        if questions:
+            tokens = [t for t in subtree_span(questions[0]) if not t.is_space]
+            return tokens[0].idx, _end_of(tokens)
     if verb.dep_ == "parataxis":
         head = verb.head
         sub = [t for t in subtree_span(head) if not t.is_space]
@@ -170,13 +177,23 @@ def quoted_conjunct_end(verb: Token, end: int) -> int:
     return end
 
 
+def frames_topic(verb: Token) -> bool:
+    """``Asked to comment on X, Y said …`` / ``Commenting on X, Y said …``: a subjectless speech verb in a
+    clause that opens another speech verb's sentence frames what that speaker said; what it governs is the
+    statement's topic, never its content."""
+    current = verb.head if verb.dep_ == "xcomp" and verb.head.i < verb.i else verb
+    head = current.head
+    return (current.dep_ == "advcl" and current.i < head.i and is_speech_verb(head)
+            and not any(c.dep_ in SUBJECT_DEPS for c in current.children) and cue_subject(head) is not None)
+
+
 def has_noun_cue(verb: Token) -> bool:
     """``expressed frustration that …``: the noun carries the content (see ``_noun_cue``)."""
     return any(c.dep_ == "dobj" and c.lemma_.lower() in SPEECH_NOUNS and any(g.dep_ in ("acl", "ccomp") for g in c.children)
                for c in verb.children)
 
 
-def object_content(verb: Token) -> tuple[int, int] | None:
+def object_content(verb: Token, infinitive_only: bool = False) -> tuple[int, int] | None:
     """What a speech act is about when it has no clause: ``criticized X for Y``,
     ``called for X``, ``urged X to Y``, ``described the call as "pretty long"``.
 
@@ -186,9 +203,10 @@ def object_content(verb: Token) -> tuple[int, int] | None:
     addressed = verb.lemma_.lower() in ADDRESSEE_VERBS
     parts = []
     for c in verb.children:
-        if c.i < verb.i:
+        if c.i < verb.i or infinitive_only and c.dep_ != "xcomp":  # ``has vowed to X``: only the infinitive
             continue
-        if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed):
+        if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed) \
+                or (c.dep_ == "prep" and c.lower_ == "about"):  # ``asked about X``, ``spoke about X``
             parts.append(c)
         elif c.dep_ == "dobj" and not addressed and c.pos_ not in ("PRON",) and c.lower_ not in ("so", "nothing"):
             parts.append(c)
@@ -243,8 +261,9 @@ def _end_of(tokens: list[Token]) -> int:
     """End offset of a content, without trailing commas and sentence periods (never
     re-reading ``doc.text``, which spaCy rebuilds on every access)."""
     last = len(tokens) - 1
-    while last > 0 and (tokens[last].is_space or tokens[last].text in (",", ";", ":", ".")):
-        last -= 1
+    while last > 0 and (tokens[last].is_space or tokens[last].text in (",", ";", ":", ".")
+                        or tokens[last].dep_ == "cc"):
+        last -= 1  # no trailing ``, and`` (a conjunct the content left out)
     return tokens[last].idx + len(tokens[last].text)
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
+from storyline.article import names
+
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
@@ -54,7 +56,10 @@ ROLE_WORDS = TITLE_WORDS | set(ROLE_SYNONYMS) | {"fm", "official", "officials", 
 
 # Spellings of the same country in roles.
 COUNTRY_FOLD = {"us": "us", "u.s.": "us", "american": "us", "america": "us", "united": "us", "washington": "us",
-                "russian": "russia", "russia": "russia", "kremlin": "russia", "moscow": "russia"}
+                "russian": "russia", "russia": "russia", "kremlin": "russia", "moscow": "russia",
+                "british": "uk", "britain": "uk", "uk": "uk", "u.k.": "uk", "chinese": "china", "china": "china",
+                "beijing": "china", "french": "france", "france": "france", "german": "germany",
+                "germany": "germany", "ukrainian": "ukraine", "ukraine": "ukraine", "kyiv": "ukraine"}
 
 
 # --------------------------------------------------------------------- names
@@ -89,6 +94,7 @@ class Cluster:
     # (char offset, is_subject_or_speaker) of every mention, for pronouns and roles
     hits: list[tuple[int, bool]] = field(default_factory=list)
     spoke: bool = False
+    canonical: str = ""  # the name table's canonical name (``United States`` for ``U.S.``), if listed
     _cache: Any = None
 
     @property
@@ -134,36 +140,145 @@ class Mentions:
         self.clusters: list[Cluster] = []
         self.by_start: dict[int, Cluster] = {}
         self.quoted = quoted
+        self.text = doc.text  # spaCy rebuilds ``doc.text`` on every access
+        self.titles = names.titles_in(self.text)  # ``Secretary of State``: roles, never names
+        self.title_starts = [a for a, _ in self.titles]
+        self.acronyms: dict[str, Cluster] = {}  # ``IRCC`` -> the cluster the text spelled it out for
         for ent in doc.ents:
             if ent.label_ in NAME_LABELS:
                 self._add_name(ent)
         self._add_bare_surnames()
+        self._places_by_coordination()
 
     # -- building
     def _add_name(self, ent: Span) -> None:
-        ent = trim_entity(ent)
-        if ent is None or not any(c.isupper() for c in ent.text) or _inside_title(ent):
+        ent = trim_entity(self._after_title(ent)) if ent is not None else None
+        if ent is None or not any(c.isupper() for c in ent.text) or _inside_title(ent) or self._in_title(ent):
             return
         if ent.label_ != "PERSON" and ent[-1].lower_.rstrip(".") in ROLE_WORDS:
             return  # ``the Russian FM``: a role description, resolved as one
+        if _joined_names(ent) or _demonym(ent):
+            return  # ``U.S.-Russia relations``, ``Ostrian officials``: modifiers, not mentions of one entity
         words = name_words(ent.text)
         if not words:
             return
         kind = NAME_LABELS[ent.label_]
-        cluster = self._match_name(words, kind, ent.start_char)
+        entry = names.known(" ".join(words))
+        if entry is not None and entry.kind != "title":
+            kind = entry.kind  # the table's kind wins over the tagger's (``Crimea`` is a place)
+        canonical = entry.name if entry is not None and entry.kind != "title" else ""
+        cluster = next((c for c in self.clusters if canonical and c.canonical == canonical), None) \
+            or self.acronyms.get(" ".join(words)) or self._match_name(words, kind, ent.start_char)
         if cluster is None:
             cluster = Cluster(f"m{len(self.clusters) + 1}", kind)
             self.clusters.append(cluster)
+        if canonical:
+            cluster.canonical, cluster.kind = canonical, kind
         if len(words) > 1 or kind != "person" or cluster.kind != "person":
             cluster.names.append(" ".join(words))
         elif words[0] not in cluster.names:
             cluster.names.append(words[0])
-        if kind == "person":
-            cluster.kind = "person"
-        self._note(cluster, ent.start_char, ent.end_char, ent.root.dep_ in SUBJECT_DEPS)
+        if kind == "person" and cluster.kind != "place":
+            cluster.kind = "person"  # a place stays a place (see ``_places_by_coordination`` and the corpus vote)
+        self._note(cluster, ent.start_char, ent.end_char, _is_subject(ent.root))
         self.by_start[ent.start_char] = cluster
+        self._note_acronym(cluster, words, ent.end_char)
+        if kind == "organization":
+            self._expansion_before(cluster, ent)
         if kind in ("person", "organization"):
-            cluster.roles.extend(_roles_of(ent))
+            cluster.roles.extend(self._table_title(ent) or _roles_of(ent))
+
+    def _expansion_before(self, cluster: Cluster, ent: Span) -> None:
+        """``Immigration, Refugees and Citizenship Canada (IRCC)`` where the tagger took only the acronym:
+        the capitalised words before the bracket whose initials it spells are the same entity."""
+        if len(ent) != 1 or not ent.text.isupper() or not self.text[ent.start_char - 1 : ent.start_char] == "(":
+            return
+        base = max(0, ent.start_char - 120)
+        before = self.text[base : ent.start_char - 1].rstrip()
+        words = re.findall(r"[A-Za-z][\w'’-]*|,", before)
+        taken: list[str] = []
+        for word in reversed(words):
+            if word == "," or word.lower() in ("and", "of", "the", "for", "&"):
+                taken.insert(0, word)
+                continue
+            if not word[0].isupper():
+                break
+            taken.insert(0, word)
+            spelled = "".join(w[0] for w in taken if w[0].isupper())
+            if spelled == ent.text and taken[0][0].isupper():
+                phrase = re.search(re.escape(taken[0]) + r"[^()]*$", before)
+                if phrase is not None:
+                    start = base + phrase.start()
+                    name = before[phrase.start() :].strip()
+                    cluster.names.append(name)
+                    self.acronyms[ent.text] = cluster
+                    self._note(cluster, start, start + len(name), False)
+                    self.by_start[start] = cluster
+                return
+            if len(spelled) >= len(ent.text):
+                return
+
+    def _note_acronym(self, cluster: Cluster, words: list[str], end: int) -> None:
+        """``Immigration, Refugees and Citizenship Canada (IRCC)``: the acronym the text gives in brackets
+        after a name, when it spells the name's initials, is that entity wherever the article uses it."""
+        match = re.match(r"\s*\(([A-Z][A-Za-z&]{1,9})\)", self.text[end : end + 14])
+        if match is None or cluster.kind == "person":
+            return
+        initials = "".join(w[0] for w in re.split(r"[\s,/-]+", " ".join(words))
+                           if w and w[0].isupper() and w.lower() not in ("and", "of", "the", "for"))
+        acronym = match.group(1)
+        if acronym.upper().replace("&", "") == initials.upper():
+            self.acronyms[acronym] = cluster
+            if acronym not in cluster.names:
+                cluster.names.append(acronym)
+
+    def _in_title(self, ent: Span) -> bool:
+        """The whole name lies inside a title of the table (``State`` in ``Secretary of State``)."""
+        i = bisect.bisect_right(self.title_starts, ent.start_char) - 1
+        return i >= 0 and self.titles[i][0] <= ent.start_char and ent.end_char <= self.titles[i][1]
+
+    def _after_title(self, ent: Span) -> Span | None:
+        """A name the tagger ran into the title before it (``Secretary of State Rex Tillerson``): the name alone."""
+        for start, end in self.titles:
+            if start <= ent.start_char < end < ent.end_char:
+                tail = ent.doc.char_span(end, ent.end_char, label=ent.label_, alignment_mode="contract")
+                return tail if tail is not None and len(tail) else None
+        return ent
+
+    def _table_title(self, ent: Span) -> list[str]:
+        """``U.S. Secretary of State Marco Rubio``: the title of the table written just before the name,
+        with the words that qualify it (a country, an office), as the role."""
+        text = self.text[max(0, ent.start_char - 80) : ent.start_char]
+        base = ent.start_char - len(text)
+        for start, end in self.titles:
+            if base <= start and end <= ent.start_char and not text[end - base :].strip(" ,"):
+                token = ent.doc.char_span(start, end, alignment_mode="expand")
+                first = token[0].i if token is not None else None
+                doc = ent.doc
+                while first is not None and first > 0 and _is_qualifier(doc[first - 1]):
+                    first -= 1
+                begin = doc[first].idx if first is not None else start
+                return [self.text[begin:end]]
+        return []
+
+    def _places_by_coordination(self) -> None:
+        """A one-word name the tagger called a person or an organisation but joined by ``and`` to a place
+        (``Veldmark and Ostria agreed``) is a place."""
+        for cluster in self.clusters:
+            if cluster.kind not in ("person", "organization") or len(cluster.name_folded) != 1 or cluster.canonical:
+                continue
+            for start, _ in cluster.spans:
+                token = self.doc.char_span(start, start + 1, alignment_mode="expand")
+                if token is None:
+                    continue
+                word = token[0]
+                linked = [word.head] if word.dep_ == "conj" else []
+                linked += [c for c in word.children if c.dep_ == "conj"]
+                if any(self.by_start.get(t.idx) is not None and self.by_start[t.idx].kind == "place"
+                       for t in linked):
+                    cluster.kind = "place"
+                    cluster.roles.clear()
+                    break
 
     def _match_name(self, words: list[str], kind: str, at: int) -> Cluster | None:
         folded = [fold_word(w) for w in words]
@@ -266,7 +381,7 @@ class Mentions:
         if not words:
             return None
         kind = "person" if len(words) > 1 else "other"
-        cluster = self._match_name(words, kind, span.start_char)
+        cluster = self.acronyms.get(" ".join(words)) or self._match_name(words, kind, span.start_char)
         if cluster is None:
             cluster = Cluster(f"m{len(self.clusters) + 1}", kind)
             self.clusters.append(cluster)
@@ -294,6 +409,35 @@ def trim_entity(ent: Span) -> Span | None:
     if start >= end:
         return None
     return Span(doc, start, end, label=ent.label_)
+
+
+def _is_subject(token: Token) -> bool:
+    """A subject, or a name in apposition to one (``The mayor of Halden, Petra Lunde, answered``)."""
+    return token.dep_ in SUBJECT_DEPS or token.dep_ == "appos" and token.head.dep_ in SUBJECT_DEPS
+
+
+def _joined_names(ent: Span) -> bool:
+    """``U.S.-Russia`` or ``Putin-Trump`` before a noun: two names joined as a modifier, neither one entity."""
+    if ent.label_ == "PERSON" and not all(names.known(p) for p in re.split(r"[-–]", ent.text)):
+        return False  # a double-barrelled surname
+    return bool(re.fullmatch(r"[A-Z][\w.]*\s?[-–]\s?[A-Z][\w.]*", ent.text))
+
+
+def _demonym(ent: Span) -> bool:
+    """``Ostrian`` tagged as an organisation before a noun: an adjective of nationality, not a name."""
+    if len(ent) != 1 or ent.label_ == "PERSON" or names.known(ent.text):
+        return False
+    word = ent[0]
+    return word.tag_ == "JJ" or (word.lower_.endswith(("ian", "ean", "ese", "ish")) and word.dep_ in ("amod", "compound")
+                                 and word.head.pos_ in ("NOUN", "PROPN") and word.head.i > word.i)
+
+
+def _is_qualifier(token: Token) -> bool:
+    """A word that qualifies a title before it (``U.S.``, ``Russian``, ``Kremlin``, ``deputy``)."""
+    if token.is_space or token.is_punct and token.text not in (".",):
+        return False
+    return (token.ent_type_ in ("GPE", "NORP", "ORG") or token.lower_ in ("deputy", "acting", "former", "then", "vice")) \
+        and token.ent_type_ != "PERSON"
 
 
 def _inside_title(ent: Span) -> bool:

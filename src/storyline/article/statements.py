@@ -11,7 +11,8 @@ model. Three passes over one parsed article:
    attributed to the speech verb in the frame around it: after the closing
    mark (``"…," he said``, ``"…," said X``), before the opening mark
    (``He said: "…"``, ``X told reporters that "…"``), a dash
-   (``"…" – Spokesman X``) or a bare colon (``X: "…"``). A quote with no
+   (``"…" – Spokesman X``), a bare colon (``X: "…"``) or a paragraph ending
+   in a colon just above it (``He told the crowd:``). A quote with no
    frame of its own continues the previous direct statement when it follows
    it in the same paragraph (a quote split by its cue) or opens the next
    paragraph (a quote-only paragraph).
@@ -20,7 +21,11 @@ model. Three passes over one parsed article:
    (``For now, he noted, …``), ``according to X, …`` and noun cues of
    saying (``expressed frustration that …``). Content that embeds a partial
    quote is ``mixed``. Verbs of belief or intention (``BELIEF_VERBS``) give
-   kind ``belief``, which is not speech.
+   kind ``belief``, which is not speech. A subjectless clause that frames
+   another speaker's statement (``Asked to comment on X, Y said …``,
+   ``Commenting on X, Y said …``) is no statement: X is the ``topic`` of Y's.
+   A report inside another's content (``X stated that both sides acknowledge
+   that Y``) is ``nested`` in it, not a row of its own.
 
 Speakers: the subject of the cue (through conjunctions, participles and
 relative clauses), resolved to an article-local entity cluster: names by
@@ -36,7 +41,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.language import Language
@@ -57,6 +62,7 @@ from storyline.article.reported import (
     clausal_content,
     cue_span,
     cue_subject,
+    frames_topic,
     has_noun_cue,
     is_speech_verb,
     object_content,
@@ -97,6 +103,7 @@ class Found:
     speaker_mention: dict[str, Any] | None = None
     speaker_key: str | None = None
     source_mention: dict[str, Any] | None = None
+    nested: list[Found] = field(default_factory=list)  # reports inside its content (``_nest``)
 
 
 class StatementFinder:
@@ -111,6 +118,7 @@ class StatementFinder:
         self.char_token = self._char_index()
         self.used_cues: set[int] = set()
         self.found: list[Found] = []
+        self.topics: dict[int, tuple[int, int]] = {}  # cue token -> the topic a framing clause gives it
 
     def _char_index(self) -> list[int]:
         index = [-1] * (len(self.text) + 1)
@@ -145,7 +153,22 @@ class StatementFinder:
         self.found.sort(key=lambda f: (min(f.start, f.cue[0]), f.start))
         for found in self.found:
             self._resolve(found)
-        return [self._as_dict(f) for f in self.found], [c.as_dict() for c in self.mentions.clusters]
+        outer = self._nest()
+        return [self._as_dict(f) for f in outer], [c.as_dict() for c in self.mentions.clusters]
+
+    def _nest(self) -> list[Found]:
+        """``X stated that both sides acknowledge that Y``: the inner report (its cue and content inside the
+        outer one's content) is part of the outer statement, attached to it, not a statement of its own."""
+        outer: list[Found] = []
+        for found in self.found:  # sorted by start: an enclosing statement comes first
+            host = next((o for o in reversed(outer) if o.kind in ("indirect", "mixed", "belief")
+                         and o.start <= found.cue[0] and found.cue[1] <= o.end
+                         and o.start <= found.start and found.end <= o.end + 2 and found.kind != "direct"), None)
+            if host is None:
+                outer.append(found)
+            else:
+                host.nested.append(found)
+        return outer
 
     # -- quotes
     def _is_full_quote(self, q: Quote) -> bool:
@@ -182,7 +205,7 @@ class StatementFinder:
         return not after or after[0] in ".?!,;:" + DASHES
 
     def _direct(self, q: Quote) -> Found | None:
-        cue = self._cue_after(q) or self._cue_before(q)
+        cue = self._cue_after(q) or self._cue_before(q) or self._cue_above(q)
         if cue is None:
             return self._dash_or_colon(q)
         verb, speaker = cue
@@ -224,6 +247,29 @@ class StatementFinder:
                 if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass") for t in between):
                     return None
                 return token, cue_subject(token)
+        return None
+
+    def _cue_above(self, q: Quote) -> tuple[Token, Any] | None:
+        """``He told the crowd:`` ending one paragraph, the quote opening the next: the cue is the speech
+        verb of the clause before the colon."""
+        para = self.para_of(q.open)
+        para_start, _ = self.paras[para]
+        if para == 0 or self.text[para_start : q.open].strip():
+            return None
+        prev_start, prev_end = self.paras[para - 1]
+        line = self.text[prev_start:prev_end].rstrip()
+        if not line.endswith(":"):
+            return None
+        colon = prev_start + len(line) - 1
+        last = self.token_at(colon)
+        if last is None:
+            return None
+        sentence = [t for t in last.sent if prev_start <= t.idx <= colon and not self._inside_quote(t.idx)]
+        for token in reversed(sentence):
+            if is_speech_verb(token) and token.i not in self.used_cues and verb_lemma(token) not in NAMING_VERBS:
+                subject = cue_subject(token)
+                if subject is not None:
+                    return token, subject
         return None
 
     def _dash_or_colon(self, q: Quote) -> Found | None:
@@ -298,7 +344,8 @@ class StatementFinder:
                 self._according(token)
             elif token.i in self.used_cues:
                 continue
-            elif is_speech_verb(token) and verb_lemma(token) not in QUOTE_ONLY_VERBS and token.dep_ not in ("acl", "amod"):
+            elif is_speech_verb(token) and verb_lemma(token) not in QUOTE_ONLY_VERBS and (
+                    token.dep_ not in ("acl", "amod") or _reports_clause(token)):
                 self._verb_cue(token, "indirect")
             elif verb_lemma(token) in BELIEF_VERBS and token.pos_ == "VERB":
                 self._verb_cue(token, "belief")
@@ -317,14 +364,26 @@ class StatementFinder:
             content = span_without_mark(comps[0]) if comps else None
         else:
             content = clausal_content(verb)
+            if frames_topic(verb) and (content is None or verb_lemma(verb) == "ask"):
+                # ``Asked to comment on X, Y said …``: X is the topic of Y's statement, not a statement
+                topic = content or object_content(verb)
+                if topic is not None:
+                    self.topics[verb.head.head.i if verb.dep_ == "xcomp" else verb.head.i] = topic
+                return
+            perfect = any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)  # ``has vowed to``
             if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
                 content = object_content(verb)
+            elif content is None and perfect and cue_subject(verb) is not None:
+                content = object_content(verb, infinitive_only=True)
         if content is None:
             return
         start, end = content
         if kind != "belief":
             end = max(end, quoted_conjunct_end(verb, end))
-        self._add_reported(kind, start, end, cue_span(verb), cue_subject(verb), self._relay(verb))
+        speaker = cue_subject(verb)
+        if speaker is None and verb.dep_ == "acl":
+            speaker = verb.head  # ``a statement saying …``: whoever the noun is, or issued it
+        self._add_reported(kind, start, end, cue_span(verb), speaker, self._relay(verb))
 
     def _noun_cue(self, noun: Token) -> None:
         clause = [c for c in noun.children if c.dep_ in ("acl", "ccomp") and any(m.lower_ == "that" for m in c.children)]
@@ -458,6 +517,15 @@ class StatementFinder:
         return best[3]
 
     def _as_dict(self, f: Found) -> dict[str, Any]:
+        out = self._row(f)
+        cue = self.token_at(f.cue[0])
+        if cue is not None and cue.i in self.topics:
+            out["topic"] = list(self.topics[cue.i])
+        if f.nested:
+            out["nested"] = [self._as_dict(n) for n in f.nested]
+        return out
+
+    def _row(self, f: Found) -> dict[str, Any]:
         return {
             "kind": f.kind,
             "start": f.start,
@@ -470,6 +538,12 @@ class StatementFinder:
             "source_mention": f.source_mention,
             "said_on": None,
         }
+
+
+def _reports_clause(verb: Token) -> bool:
+    """``a statement saying that …``: a participle inside a noun phrase still reports speech when it
+    governs a clause of what was said (a bare ``the so-called deal`` does not)."""
+    return verb.dep_ == "acl" and verb.tag_ == "VBG" and any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def previous_quote_open(finder: StatementFinder, found: Found) -> int:

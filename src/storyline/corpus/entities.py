@@ -52,6 +52,7 @@ from typing import Any
 
 
 from storyline.core.records import Article
+from storyline.article.names import known as known_name
 from storyline.article.speakers import fold_word, name_words, role_head, role_score
 
 
@@ -65,6 +66,7 @@ class Local:
     names: list[str]
     roles: list[str]
     spans: list[tuple[int, int]]
+    canonical: str = ""  # the name table's canonical name, when it lists one of the cluster's names
 
 
 @dataclass(slots=True)
@@ -82,6 +84,9 @@ class Entity:
     def name(self) -> str:
         if self.fixed_name:
             return self.fixed_name
+        listed = next((lc.canonical for lc in self.locals if lc.canonical), "")
+        if listed:
+            return listed
         counts = Counter(self.names)
         return min(counts, key=lambda n: (-len(name_words(n)), -counts[n], n))
 
@@ -120,9 +125,33 @@ def folded(name: str) -> tuple[str, ...]:
 
 
 def local_of(article: int, mention: dict[str, Any]) -> Local:
-    """An article-local cluster from its ``findings["mentions"]`` item; ``article`` is its position in store order."""
-    return Local(article, mention["key"], mention["kind"], [mention["name"], *mention.get("aliases", [])],
-                 list(mention.get("roles", [])), [tuple(s) for s in mention.get("spans", [])])
+    """An article-local cluster from its ``findings["mentions"]`` item; ``article`` is its position in store order.
+
+    A name the table lists (``storyline.article.names``: ``U.S.``, ``Russian Federation``) takes the
+    table's canonical name first and the table's kind, so that every spelling merges into one entity."""
+    names_ = [mention["name"], *mention.get("aliases", [])]
+    kind = mention["kind"]
+    entry = next((e for e in map(known_name, names_) if e is not None and e.kind != "title"), None)
+    if entry is not None:
+        kind = entry.kind
+        names_ = [entry.name, *(n for n in names_ if n != entry.name)]
+    return Local(article, mention["key"], kind, names_, list(mention.get("roles", [])),
+                 [tuple(s) for s in mention.get("spans", [])], entry.name if entry is not None else "")
+
+
+def place_votes(locals_: Iterable[Local]) -> None:
+    """Places are never people or organisations: a name the tagger calls a place in more of its mentions
+    across the corpus than it calls it a person or an organisation is a place everywhere
+    (``Veldmark agreed …`` tagged as a person in one article, a country in the others)."""
+    counts: dict[tuple[str, ...], Counter[str]] = {}
+    locals_ = list(locals_)
+    for local in locals_:
+        counts.setdefault(folded(local.names[0]), Counter())[local.kind] += max(1, len(local.spans))
+    for local in locals_:
+        votes = counts[folded(local.names[0])]
+        if local.kind in ("person", "organization", "other") and votes["place"] >= votes[local.kind]:
+            local.kind = "place"
+            local.roles = []
 
 
 def article_locals(index: int, article: Article) -> list[Local]:
@@ -139,6 +168,7 @@ class Resolver:
 
     def __init__(self, locals_: list[Local], first_name_fallback: bool = True) -> None:
         self.locals = locals_
+        place_votes(self.locals)
         self.first_name_fallback = first_name_fallback
         self.entities: list[Entity] = []
         self.of_local: dict[tuple[int, str], Entity] = {}
@@ -334,17 +364,19 @@ class Assigned:
 def block_key(local: Local) -> tuple[Any, ...]:
     """A key that keeps every merge decision but one inside a block.
 
-    People meet on the folded surname (a bare name is its own surname); a
-    one-word organisation or "other" may be a person's surname, so it goes
-    with that surname; other names merge on the folded name. The one rule
-    that crosses blocks (a bare name as a first name) is the driver's.
+    Every name goes by its last folded word: people meet on the surname (a bare
+    name is its own surname), a one-word organisation or "other" may be a
+    person's surname, and a name tagged a place in one article and a person or
+    organisation in another must meet for ``place_votes``. Names of the table
+    (``storyline.article.names``) come with their canonical name first. The one
+    rule that crosses blocks (a bare name as a first name) is the driver's.
     """
     words = folded(local.names[0])
-    if local.kind == "person":
-        return ("word", words[-1]) if words else ("person", ())
-    if len(words) == 1 and local.kind in ("organization", "other"):
-        return ("word", words[0])
-    return ("name", local.kind, words)
+    if words:
+        # the last word: a person's surname, and every name that may be that person, or a place or
+        # organisation of the same name the tagger gave another kind (``place_votes``)
+        return ("word", words[-1])
+    return (local.kind, ())
 
 
 def phase_of(local: Local) -> tuple[int, str]:
