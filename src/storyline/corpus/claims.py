@@ -189,7 +189,7 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
     run.clear(OUTPUTS["statement_claims"])
     if int(statements.sum()) >= 2 and total_units:
         total = [sum(column) for column in zip(*(f["sum"] for f in found if f["units"]))]
-        shift = centring_shift(total_units, total)
+        shift = centring_shift(total_units, total) if weights.centre else np.zeros(len(total), dtype=np.float32)
         link = _linking_cosine(weights)
         # The pairs stay in the search tasks' files; the driver gets each task's spanning forest of linking pairs.
         pair_files, (i, j, cos), summary["pairs"] = similar_pair_files(
@@ -285,6 +285,8 @@ def _linking_cosine(weights: ClaimWeights) -> float:
     between two of those components changes nothing: it is dropped, and the
     components are much smaller than those of every candidate pair.
     """
+    if weights.model:  # a link needs the plain cosine ``link_cosine`` (``claim_linkage.model_scores``)
+        return weights.link_cosine - 1e-6
     if weights.threshold <= 0:
         return float("-inf")
     bonus = abs(weights.negation) + abs(weights.entities) + abs(weights.cue) + abs(weights.speaker)
