@@ -77,11 +77,11 @@ ARTICLES = [
         ("Ilya Brenner", "indirect", "rare-earth metals were a promising field for joint projects with Oskland", None),
     ]),
     ("a2", "Lisbeth Wire", "2025-07-04", [
-        ("Tomas Keller", "indirect", "a summit of the two leaders is needed, but it must first be thoroughly prepared", "2025-07-03"),
+        ("Tomas Keller", "indirect", "President Varga and Prime Minister Strand should hold a summit, but it must first be carefully prepared", "2025-07-03"),
         ("Tomas Keller", "direct", "The new sanctions against Valdoria will hurt European companies most.", None),
     ]),
     ("a3", "Northern Ledger", "2025-11", [
-        (None, "indirect", "a Varga-Strand summit is needed, though only once thorough preparations have been made", "2025-11-17"),
+        (None, "indirect", "a summit between President Varga and Prime Minister Strand should happen, but only once it is carefully prepared", "2025-11-17"),
         ("Nadia Orsini", "indirect", "the planned summit in Lisbeth had been cancelled", "--10-21"),
     ]),
     ("a4", "Meridian News", None, [
@@ -209,10 +209,10 @@ def test_claims_settle_moves_a_unit_to_the_group_it_fits_better():
 
 TWO_THINGS = [
     ("a1", "Ilya Brenner", "The two leaders should meet before the end of the year, but the strike at Harlow port must end first."),
-    ("a2", "Tomas Keller", "a meeting of the two leaders before the year is out was needed"),
-    ("a3", "Petra Lind", "the leaders must hold their talks before the end of the year"),
-    ("a4", "Karl Weiss", "the dock strike in Harlow has to be brought to an end"),
-    ("a5", "Nadia Orsini", "The walkout at Harlow port must stop."),
+    ("a2", "Tomas Keller", "the two leaders should hold their meeting before the end of the year"),
+    ("a3", "Petra Lind", "the two leaders should hold their talks before the end of the year"),
+    ("a4", "Karl Weiss", "the dock strike at Harlow port has to be brought to an end"),
+    ("a5", "Nadia Orsini", "The strike at Harlow port must be brought to an end."),
     ("a6", "Karl Weiss", "The Tessel dam was built in 1962."),
 ]
 

@@ -74,8 +74,14 @@ def _same_kind(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]])
     return bool(kinds(old) & kinds(new)) or bool(entities(old) & entities(new))
 
 
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")  # "safe" / "unsafe": the opposite, not a spelling
+
+
 def _spelling_of(old: str, new: str) -> bool:
     """One word spelt, inflected or abbreviated another way, not a different word."""
+    short, long_ = sorted((old, new), key=len)
+    if any(long_ in (prefix + short, prefix + "-" + short) for prefix in NEGATING_PREFIXES):
+        return False
     if old.startswith(new) or new.startswith(old):
         return True
     initials = lambda words: "".join(w[0] for w in words.split())  # noqa: E731
