@@ -210,7 +210,7 @@ def test_claims_settle_moves_a_unit_to_the_group_it_fits_better():
 TWO_THINGS = [
     ("a1", "Ilya Brenner", "The two leaders should meet before the end of the year, but the strike at Harlow port must end first."),
     ("a2", "Tomas Keller", "the two leaders should hold their meeting before the end of the year"),
-    ("a3", "Petra Lind", "the two leaders should hold their talks before the end of the year"),
+    ("a3", "Petra Lind", "before the end of the year, the two leaders ought to meet in person"),
     ("a4", "Karl Weiss", "the dock strike at Harlow port has to be brought to an end"),
     ("a5", "Nadia Orsini", "The strike at Harlow port must be brought to an end."),
     ("a6", "Karl Weiss", "The Tessel dam was built in 1962."),
@@ -251,8 +251,8 @@ def test_claims_nested_report_counts_once_but_points_at_the_claim(stage):
     first = 'Tomas Keller stated that both sides acknowledge that a summit of the two leaders is necessary.'
     outer = first[first.index("both sides") : -1]
     inner = outer[outer.index("a summit") :]
-    second = "Petra Lind said a meeting of the two leaders was necessary."
-    said = second[second.index("a meeting") : -1]
+    second = "Petra Lind said both sides accept that a summit of the two leaders is necessary."
+    said = second[second.index("both sides") : -1]
     articles = [Article(source=k, input_hash=k, content_hash="h" + k, body=body, published="2025-05", id=k)
                 for k, body in (("a1", first), ("a2", second))]
     statements = [

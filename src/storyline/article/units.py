@@ -119,11 +119,23 @@ def is_proposition(doc: Any) -> bool:
     words = [t for t in doc if not t.is_punct and not t.is_space]
     if not words or doc.text.rstrip(" \"'”’»").endswith("?"):
         return False
-    if words[0].lower_ in RELATIVE_OPENERS:
+    if words[0].lower_ in RELATIVE_OPENERS or _embedded_question(words) or _subordinate_only(doc, words):
         return False
     if not any(t.tag_ in FINITE_TAGS for t in words) and not (_headline_verb(words) and not _topic_opening(words)):
         return False
     return sum(1 for t in words if t.pos_ in CONTENT_POS and not t.is_stop) >= MIN_CONTENT_WORDS
+
+
+def _embedded_question(words: list[Any]) -> bool:
+    """"on what conditions are necessary": a preposition and a wh-word, what is asked about."""
+    return len(words) > 1 and words[0].pos_ == "ADP" and words[1].tag_ in ("WDT", "WP", "WRB")
+
+
+def _subordinate_only(doc: Any, words: list[Any]) -> bool:
+    """"As soon as this preparation is completed", "once the groundwork has been laid": a
+    subordinate clause with no main clause after it (which would follow a comma)."""
+    opening = words[0].pos_ == "SCONJ" or [w.lower_ for w in words[:3]] == ["as", "soon", "as"]
+    return opening and "," not in doc.text
 
 
 def _headline_verb(words: list[Any]) -> bool:
