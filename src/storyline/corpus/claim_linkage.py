@@ -41,7 +41,6 @@ class ClaimWeights:
     model: bool = False
     link_cosine: float = 0.75  # plain MiniLM cosine a pair needs to be a link at all
     contradicts_max: float = 0.2  # order-free P(contradicts) at or above which a pair can never link
-    swap_same_min: float = 1.01  # a one-word swap (``claim_veto``) links only with P(same) >= this
     negation_veto: bool = True  # one unit negated (``negated``), the other not: never one claim
 
 
@@ -256,25 +255,42 @@ def pair_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.ndar
 def model_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: ClaimWeights):
     """The pairs that may link, scored by their cosine, and the vetoed ones, scored ``VETO``.
 
-    Only pairs at or above ``w.link_cosine`` go to the models (batched, both orders); the rest
-    could not link anyway and are left out (they count 0). Pairs are scored in their given
-    order, so the same component gives the same numbers in any run."""
-    near = np.flatnonzero(cos >= w.link_cosine)
+    Only pairs at or above ``w.link_cosine`` between two propositions are looked at, each
+    unit's ``MODEL_NEIGHBOURS`` closest at most (the rest count 0, as pairs outside the
+    graph do). The cheap vetoes (a swapped word, a negation) come first; the pair model
+    (batched, both orders) sees only what they leave. Pairs are taken in their given order,
+    so the same component gives the same numbers in any run."""
+    near = _closest(i, j, cos, np.flatnonzero(cos >= w.link_cosine), MODEL_NEIGHBOURS)
     units = sorted(set(i[near].tolist()) | set(j[near].tolist()))
     docs = dict(zip(units, tagged([f.texts[u] for u in units])))
     propositions = {u: is_proposition(doc) for u, doc in docs.items()}
     near = np.array([k for k in near if propositions[int(i[k])] and propositions[int(j[k])]], dtype=np.int64)
-    if len(near) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.float64)
     a, b = i[near], j[near]
-    probs = pair_model().score_both_ways([(f.texts[x], f.texts[y]) for x, y in zip(a.tolist(), b.tolist())])
-    swapped = np.array([substituted(docs[x], docs[y]) for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
-    veto = (probs[:, CONTRADICTS] >= w.contradicts_max) | (swapped & (probs[:, SAME] < w.swap_same_min))
+    veto = np.array([substituted(docs[x], docs[y]) for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
     if w.negation_veto:
         negated_ = np.asarray(f.negated, dtype=bool)
         veto |= negated_[a] != negated_[b]
+    ask = np.flatnonzero(~veto)
+    if len(ask):
+        probs = pair_model().score_both_ways([(f.texts[x], f.texts[y]) for x, y in zip(a[ask].tolist(), b[ask].tolist())])
+        veto[ask] = probs[:, CONTRADICTS] >= w.contradicts_max
     return a, b, np.where(veto, VETO, cos[near].astype(np.float64))
+
+
+MODEL_NEIGHBOURS = 10  # closest partners per unit the link rule looks at (the model's cost is per pair)
+
+
+def _closest(i: np.ndarray, j: np.ndarray, cos: np.ndarray, keep: np.ndarray, limit: int) -> np.ndarray:
+    """The pairs of ``keep`` that are among the ``limit`` best of either of their units (by
+    cosine, ties by position), in their given order."""
+    chosen = np.zeros(len(i), dtype=bool)
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for k in keep.tolist():
+        by_unit[int(i[k])].append(k)
+        by_unit[int(j[k])].append(k)
+    for ks in by_unit.values():
+        chosen[sorted(ks, key=lambda k: (-cos[k], k))[:limit]] = True
+    return np.flatnonzero(chosen)
 
 
 @lru_cache(maxsize=1)
