@@ -39,7 +39,7 @@ class ClaimWeights:
     centre: bool = True  # take the corpus mean out of the vectors (``centred``)
     # The pair model (``storyline.corpus.pairmodel``) decides which candidate pairs may link:
     model: bool = False
-    link_cosine: float = 0.75  # plain MiniLM cosine a pair needs to be a link at all
+    link_cosine: float = 0.78  # plain MiniLM cosine a pair needs to be a link at all
     contradicts_max: float = 0.2  # order-free P(contradicts) at or above which a pair can never link
     negation_veto: bool = True  # one unit negated (``negated``), the other not: never one claim
 
@@ -51,7 +51,7 @@ class ClaimWeights:
 # pair 0, a vetoed one minus infinity) is >= ``threshold``: at 0.6 every member links to most of
 # the claim, not to one neighbour. Calibrated on held-out real pairs (``python -m
 # storyline.eval.claims``, docs/benchmarks.md "Claims and stories").
-DEFAULT_WEIGHTS = ClaimWeights(threshold=0.6, radius=0.75, link_cosine=0.75, centre=False, model=True)
+DEFAULT_WEIGHTS = ClaimWeights(threshold=0.6, radius=0.78, link_cosine=0.78, centre=False, model=True)
 VETO = -1e9  # a vetoed pair's score: no mean of a realistic group clears a threshold with it in
 
 

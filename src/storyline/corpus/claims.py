@@ -29,7 +29,7 @@ How a claim is found
 5. Average linkage over that sparse graph (:func:`average_linkage`): two
    groups merge while the mean score over *all* their cross pairs (pairs
    outside the candidate graph count as 0, a veto as minus infinity) clears the
-   threshold (0.6 with cosines >= 0.75: every member links to most of the claim).
+   threshold (0.6 with cosines >= 0.78: every member links to most of the claim).
    This does not chain "the summit must be prepared" -> "the summit is being
    prepared" -> "the summit was cancelled" into one group. Then :func:`settle`
    re-seats each unit in the group it is closest to on average.
@@ -37,7 +37,7 @@ How a claim is found
    ``../shared/datasets/pairs``), reported in docs/benchmarks.md.
 
 Known limits: the cut favours precision: paraphrases in other words (plain cosine below
-0.75) stay apart, and so does a synonym swapped for one word ("talks" / "meeting"); an
+0.78) stay apart, and so does a synonym swapped for one word ("talks" / "meeting"); an
 antonym *verb* ("supports" / "opposes") is not caught by the swap test, and the pair model
 catches only some; each unit keeps only its best ``MAX_NEIGHBOURS`` partners.
 
