@@ -44,3 +44,18 @@ def test_eval_claims_sets_are_big_enough_and_split_in_two():
 def test_eval_claims_main_rejects_unknown_options():
     with pytest.raises(SystemExit):
         eval_claims.main(["--no-such-option"])
+
+
+def test_eval_claim_pairs_one_sentence_articles_have_their_own_speaker_and_outlet():
+    from storyline.eval.claim_pairs import one_sentence_articles
+
+    docs = one_sentence_articles(["The Harlow ferry resumes on Monday", "Tessel dam repairs end in March."])
+    assert [d.content.split(" said: ")[1].strip() for d in docs] == ["The Harlow ferry resumes on Monday.", "Tessel dam repairs end in March."]
+    assert len({d.content.split(" said: ")[0] for d in docs}) == 2 and len({d.meta.outlet for d in docs}) == 2
+
+
+def test_eval_claim_pairs_link_scores_count_linked_pairs():
+    from storyline.eval.claim_pairs import link_scores
+
+    scores = link_scores([True, True, False, False], [True, False, True, False])
+    assert (scores["precision"], scores["recall"], scores["linked"]) == (0.5, 0.5, 2)

@@ -6,6 +6,7 @@ and ``stories`` then find every vector in the cache.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from storyline.core.records import Article
@@ -13,12 +14,51 @@ from storyline.core.records import Article
 LEAD_CHARS = 600  # the title and this much of the body say what an article is about
 
 
-_QUOTES = "\"'“”‘’«»„"
+# Quotation marks, but not an apostrophe inside a word ("Washington's", "We'd", "'90s" stays whole).
+_QUOTE_MARKS = re.compile(r"[\"“”«»„]|(?<!\w)['‘’]|['‘’](?!\w)")
+_EDGES = " ,;:-–—"
 
 
 def claim_text(text: str) -> str:
-    """The statement's content as embedded: quotes and edge punctuation off."""
-    return " ".join(text.translate({ord(q): " " for q in _QUOTES}).split()).strip(" ,;:-–—")
+    """The statement's content as embedded: quotation marks and edge punctuation off,
+    apostrophes inside words kept."""
+    return " ".join(_QUOTE_MARKS.sub(" ", text).split()).strip(_EDGES)
+
+
+def label_text(text: str) -> str:
+    """A unit as the article says it, for a claim's label: enclosing or unmatched quotation
+    marks and edge commas off; apostrophes, inner quotes and the final full stop stay."""
+    text = " ".join(text.split()).strip(_EDGES)
+    changed = True
+    while changed and text:
+        changed = False
+        first, last = text[0], text[-1]
+        if first in _PAIRS and last == _PAIRS[first] and len(text) > 1 and _balanced(text[1:-1], first):
+            text, changed = text[1:-1].strip(_EDGES), True  # “...” around the whole unit
+        elif first in _PAIRS and not _balanced(text, first):
+            text, changed = text[1:].strip(_EDGES), True  # an opening mark whose quote ends outside
+        elif last in _CLOSERS and not _balanced(text, _CLOSERS[last]):
+            text, changed = text[:-1].strip(_EDGES), True  # a closing mark whose quote began outside
+    return text
+
+
+_PAIRS = {"\"": "\"", "“": "”", "«": "»", "„": "“", "‘": "’"}
+_CLOSERS = {"\"": "\"", "”": "“", "»": "«", "’": "‘"}
+
+
+def _balanced(text: str, opening: str) -> bool:
+    """Every ``opening`` mark in ``text`` is closed (apostrophes inside words are not marks)."""
+    closing = _PAIRS[opening]
+    if closing == opening:
+        return text.count(opening) % 2 == 0
+    marks = [c for k, c in enumerate(text) if c in (opening, closing) and not (c == "’" and 0 < k < len(text) - 1
+                                                                             and text[k - 1].isalnum() and text[k + 1].isalnum())]
+    depth = 0
+    for mark in marks:
+        depth += 1 if mark == opening else -1
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def units_of(statement: dict[str, Any]) -> list[tuple[int, int]]:
@@ -33,6 +73,11 @@ def units_of(statement: dict[str, Any]) -> list[tuple[int, int]]:
 def unit_text(statement: dict[str, Any], span: tuple[int, int]) -> str:
     offset = statement.get("start") or 0
     return claim_text((statement.get("text") or "")[span[0] - offset : span[1] - offset])
+
+
+def unit_label(statement: dict[str, Any], span: tuple[int, int]) -> str:
+    offset = statement.get("start") or 0
+    return label_text((statement.get("text") or "")[span[0] - offset : span[1] - offset])
 
 
 def statement_units(statements: list[dict[str, Any]], clauses: bool = True) -> tuple[list[int], list[tuple[int, int]], list[str]]:
@@ -55,3 +100,79 @@ def lead_text(article: Article) -> str:
 
 def full_text(article: Article) -> str:
     return " ".join(filter(None, [article.title, article.body]))
+
+
+# --- which units are propositions ---------------------------------------------------------
+
+FINITE_TAGS = {"VBD", "VBZ", "VBP", "MD"}  # a verb with tense or a modal: the unit asserts something
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
+MIN_CONTENT_WORDS = 4
+RELATIVE_OPENERS = {"which", "who", "whom", "whose", "where"}  # "which requires efforts ...": part of a noun phrase
+
+
+def is_proposition(doc: Any) -> bool:
+    """A spaCy Doc of one unit's text says something that can recur as a claim: it has a
+    finite verb, or a headline's verb without its auxiliary ("two journalists killed in
+    Mali"), unless it opens as a topic phrase ("on plans to hold an in-person summit"), at
+    least ``MIN_CONTENT_WORDS`` content words, is not a question and does not open as a
+    relative clause ("which requires efforts at various expert levels")."""
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    if not words or doc.text.rstrip(" \"'”’»").endswith("?"):
+        return False
+    if words[0].lower_ in RELATIVE_OPENERS or _embedded_question(words) or _subordinate_only(doc, words):
+        return False
+    if not any(t.tag_ in FINITE_TAGS for t in words) and not (_headline_verb(words) and not _topic_opening(words)):
+        return False
+    return sum(1 for t in words if t.pos_ in CONTENT_POS and not t.is_stop) >= MIN_CONTENT_WORDS
+
+
+def _embedded_question(words: list[Any]) -> bool:
+    """"on what conditions are necessary": a preposition and a wh-word, what is asked about."""
+    return len(words) > 1 and words[0].pos_ == "ADP" and words[1].tag_ in ("WDT", "WP", "WRB")
+
+
+def _subordinate_only(doc: Any, words: list[Any]) -> bool:
+    """"As soon as this preparation is completed", "once the groundwork has been laid": a
+    subordinate clause with no main clause after it (which would follow a comma)."""
+    opening = words[0].pos_ == "SCONJ" or [w.lower_ for w in words[:3]] == ["as", "soon", "as"]
+    return opening and "," not in doc.text
+
+
+def _headline_verb(words: list[Any]) -> bool:
+    """A verb without its auxiliary, as headlines and summaries write it ("two journalists
+    killed in Mali", "Apple buying security firm", "parliament to vote on ...")."""
+    return any(t.tag_.startswith("VB") for t in words)
+
+
+def _topic_opening(words: list[Any]) -> bool:
+    """"on plans to hold a summit", "to hold a summit", "holding a summit": what a statement is
+    about, not what it says."""
+    return words[0].pos_ in ("ADP", "PART") or words[0].tag_ in ("VBG", "TO", "VB")
+
+
+def tagged(texts: list[str]) -> list[Any]:
+    """The unit texts through spaCy's tagger and NER only (no parser: a unit is short).
+
+    A headline in title case ("Navy Jet Crashes Into Apartment Building") is tagged in
+    sentence case (same length, so the same offsets): the tagger reads every capitalised word
+    as a name and finds no verb."""
+    from storyline.article.parse import load_nlp
+
+    nlp = load_nlp()
+    wanted = {"tok2vec", "tagger", "attribute_ruler", "ner"}
+    with nlp.select_pipes(disable=[name for name in nlp.pipe_names if name not in wanted]):
+        return list(nlp.pipe([sentence_case(t) for t in texts], batch_size=256))
+
+
+def sentence_case(text: str) -> str:
+    """``text`` with its words lower-cased after the first when most of its words are capitalised."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    capitalised = sum(1 for w in words if w[0].isupper())
+    if len(words) < 3 or capitalised < 0.75 * len(words):
+        return text
+
+    def lower(match: re.Match[str]) -> str:  # the first word and acronyms ("US") stay
+        word = match.group(0)
+        return word if match.start() == 0 or word.isupper() and len(word) > 1 else word.lower()
+
+    return text[: len(text) - len(text.lstrip())] + re.sub(r"[A-Za-z][\w'’-]*", lower, text.lstrip())

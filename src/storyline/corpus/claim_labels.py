@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from storyline.article.units import claim_text, unit_text
+from storyline.article.units import claim_text, unit_label
 from storyline.core.records import Article
 from storyline.corpus.claim_linkage import StatementFeatures, statement_claims
 
@@ -152,7 +152,7 @@ def describe_claim(
     dated.sort(key=lambda item: date_key(item[0]))
     return {
         "id": claim_id,
-        "label": unit_text(statements[int(f.owner[typical])], f.spans[typical]),
+        "label": unit_label(statements[int(f.owner[typical])], f.spans[typical]),
         "statements": sorted(s["id"] for s in unique if s.get("id") is not None),
         # Which part of each statement asserts the claim: offsets into its article.
         "spans": [

@@ -11,12 +11,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from storyline.article.units import statement_units
+from storyline.article.units import is_proposition, statement_units, tagged
 from storyline.corpus.claim_search import neighbour_pairs
+from storyline.corpus.claim_veto import substituted
+from storyline.corpus.pairmodel import CONTRADICTS, SAME, PairModel
 
 
 CENTRING_PRIOR = 20  # statements' worth of shrinkage of the corpus mean
@@ -33,14 +36,23 @@ class ClaimWeights:
     cue: float = 0.0
     speaker: float = 0.0
     settle: bool = True  # re-seat units after average linkage (``settle``)
+    centre: bool = True  # take the corpus mean out of the vectors (``centred``)
+    # The pair model (``storyline.corpus.pairmodel``) decides which candidate pairs may link:
+    model: bool = False
+    link_cosine: float = 0.78  # plain MiniLM cosine a pair needs to be a link at all
+    contradicts_max: float = 0.2  # order-free P(contradicts) at or above which a pair can never link
+    negation_veto: bool = True  # one unit negated (``negated``), the other not: never one claim
 
 
-# From the tuning half of eval/claims (see docs/benchmarks.md): the
-# negation, entity, cue-type and same-speaker terms did not help there, so
-# they ship at 0. Thresholds 0.400 and 0.425 are within a few pairs of each
-# other there (which wins flips with small changes); 0.400 is shipped
-# because above it the seeds' summit claim loses its 2025 restatement.
-DEFAULT_WEIGHTS = ClaimWeights(threshold=0.4)
+# The model rule (``model=True``): a pair links when its plain cosine is >= ``link_cosine``, both
+# units are propositions, the pair model's P(contradicts) < ``contradicts_max`` and the units are not
+# one word swapped for another; a contradiction or a swap is a veto (the two can never share a
+# claim). Average linkage then merges groups while the mean over *all* their cross pairs (a missing
+# pair 0, a vetoed one minus infinity) is >= ``threshold``: at 0.6 every member links to most of
+# the claim, not to one neighbour. Calibrated on held-out real pairs (``python -m
+# storyline.eval.claims``, docs/benchmarks.md "Claims and stories").
+DEFAULT_WEIGHTS = ClaimWeights(threshold=0.6, radius=0.78, link_cosine=0.78, centre=False, model=True)
+VETO = -1e9  # a vetoed pair's score: no mean of a realistic group clears a threshold with it in
 
 
 def average_linkage(n: int, pairs: Iterable[tuple[int, int, float]], threshold: float, floor: float) -> list[int]:
@@ -102,7 +114,9 @@ def average_linkage(n: int, pairs: Iterable[tuple[int, int, float]], threshold: 
     return [smallest[root[i]] for i in range(n)]
 
 
-_NEGATORS = {"not", "n't", "no", "never", "nothing", "nobody", "none", "neither", "nor", "cannot", "without"}
+# Negators, and the verb that negates what follows it ("denied any role" ~ "had no role").
+_NEGATORS = {"not", "n't", "no", "never", "nothing", "nobody", "none", "neither", "nor", "cannot", "without",
+             "deny", "denies", "denied", "denying"}
 
 
 _WORD = re.compile(r"n't|\w+", re.UNICODE)
@@ -146,6 +160,8 @@ class StatementFeatures:
     owner: np.ndarray  # the statement each unit belongs to (index into the statements given)
     whole: np.ndarray  # True where the unit is the whole statement
     spans: list[tuple[int, int]]  # each unit's offsets into its article
+    texts: list[str]  # each unit's text as embedded (``units.claim_text``)
+    articles: list[Any]  # each unit's article (its statement's number where it has none)
 
 
 def centred(vectors: np.ndarray, prior: int = CENTRING_PRIOR) -> np.ndarray:
@@ -214,6 +230,8 @@ def unit_features(
         owner=owners,
         whole=whole,
         spans=list(spans),
+        texts=list(texts),
+        articles=[statements[o].get("article") or ("statement", o) for o in owner],
     )
 
 
@@ -234,6 +252,53 @@ def pair_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.ndar
     return score
 
 
+def model_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: ClaimWeights):
+    """The pairs that may link, scored by their cosine, and the vetoed ones, scored ``VETO``.
+
+    Only pairs at or above ``w.link_cosine`` between two propositions are looked at, each
+    unit's ``MODEL_NEIGHBOURS`` closest at most (the rest count 0, as pairs outside the
+    graph do). The cheap vetoes (a swapped word, a negation) come first; the pair model
+    (batched, both orders) sees only what they leave. Pairs are taken in their given order,
+    so the same component gives the same numbers in any run."""
+    near = _closest(i, j, cos, np.flatnonzero(cos >= w.link_cosine), MODEL_NEIGHBOURS)
+    units = sorted(set(i[near].tolist()) | set(j[near].tolist()))
+    docs = dict(zip(units, tagged([f.texts[u] for u in units])))
+    propositions = {u: is_proposition(doc) for u, doc in docs.items()}
+    near = np.array([k for k in near if propositions[int(i[k])] and propositions[int(j[k])]], dtype=np.int64)
+    a, b = i[near], j[near]
+    veto = np.array([substituted(docs[x], docs[y]) for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+    if w.negation_veto:
+        negated_ = np.asarray(f.negated, dtype=bool)
+        veto |= negated_[a] != negated_[b]
+    ask = np.flatnonzero(~veto)
+    if len(ask):
+        probs = pair_model().score_both_ways([(f.texts[x], f.texts[y]) for x, y in zip(a[ask].tolist(), b[ask].tolist())])
+        veto[ask] = probs[:, CONTRADICTS] >= w.contradicts_max
+    return a, b, np.where(veto, VETO, cos[near].astype(np.float64))
+
+
+MODEL_NEIGHBOURS = 10  # closest partners per unit the link rule looks at (the model's cost is per pair)
+
+
+def _closest(i: np.ndarray, j: np.ndarray, cos: np.ndarray, keep: np.ndarray, limit: int) -> np.ndarray:
+    """The pairs of ``keep`` that are among the ``limit`` best of either of their units (by
+    cosine, ties by position), in their given order."""
+    chosen = np.zeros(len(i), dtype=bool)
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for k in keep.tolist():
+        by_unit[int(i[k])].append(k)
+        by_unit[int(j[k])].append(k)
+    for ks in by_unit.values():
+        chosen[sorted(ks, key=lambda k: (-cos[k], k))[:limit]] = True
+    return np.flatnonzero(chosen)
+
+
+@lru_cache(maxsize=1)
+def pair_model() -> Any:
+    """The shipped pair model, loaded once per process (hashes checked)."""
+    return PairModel.load()
+
+
 def _codes(labels: list[str | None]) -> np.ndarray:
     """An integer per label, -1 for None."""
     known = {label: n for n, label in enumerate(sorted({x for x in labels if x}))}
@@ -251,7 +316,11 @@ def group_units(f: StatementFeatures, w: ClaimWeights, candidates: Any = None) -
     i, j, _ = candidates if candidates is not None else neighbour_pairs(f.vectors, w.radius)
     apart = f.owner[i] != f.owner[j]
     i, j = i[apart], j[apart]
-    scores = pair_scores(f, i, j, pair_cosines(f.vectors, i, j), w)
+    cos = pair_cosines(f.vectors, i, j)
+    if w.model:
+        i, j, scores = model_scores(f, i, j, cos, w)
+    else:
+        scores = pair_scores(f, i, j, cos, w)
     pairs = list(zip(i.tolist(), j.tolist(), scores.tolist()))
     groups = average_linkage(len(f.vectors), pairs, w.threshold, floor=0.0)
     return settle(len(f.vectors), pairs, groups, w.threshold) if w.settle else groups
@@ -311,19 +380,22 @@ def settle(n: int, pairs: list[tuple[int, int, float]], groups: list[int], thres
 
 def statement_claims(f: StatementFeatures, groups: list[int]) -> tuple[list[int | None], list[list[int]]]:
     """Per statement: its main group and all its groups, counting only groups
-    that hold two or more statements (a claim is something said twice).
+    whose statements come from two or more articles (a claim is something said
+    again elsewhere; a speaker repeating themselves in one article is not one).
 
     The main group is the whole statement's; when the whole statement joined
     none, the largest group one of its clauses joined.
     """
     holders: dict[int, set[int]] = defaultdict(set)
+    sources: dict[int, set[Any]] = defaultdict(set)
     for unit, group in enumerate(groups):
         holders[group].add(int(f.owner[unit]))
+        sources[group].add(f.articles[unit])
     count = int(f.owner.max()) + 1 if len(f.owner) else 0
     every: list[list[int]] = [[] for _ in range(count)]
     main: list[int | None] = [None] * count
     for unit, group in enumerate(groups):
-        if len(holders[group]) < 2:
+        if len(sources[group]) < 2:
             continue
         statement = int(f.owner[unit])
         if group not in every[statement]:

@@ -7,45 +7,50 @@ How a claim is found
    from the article's parse by :mod:`storyline.article.clauses`). "A summit is
    necessary but has to be well prepared" is compared as a whole and as
    "a summit is necessary" and "has to be well prepared".
-2. Every unit's text (quotes stripped) is embedded with all-MiniLM-L6-v2
-   (:mod:`storyline.article.embed`, through the store's cache), and the corpus'
-   common direction is taken out (:func:`centred`): in a corpus about one
-   summit every statement is "about the summit", and only what is left
-   tells one assertion from another.
+2. Every unit's text (quotation marks stripped, apostrophes kept) is embedded with
+   all-MiniLM-L6-v2 (:mod:`storyline.article.embed`, through the store's cache). With the
+   shipped weights the vectors are used as they are (``ClaimWeights.centre`` False): the link
+   rule's cosine cut is calibrated on plain cosines of real pairs.
 3. Candidate pairs come from a radius search on the unit vectors
    (:func:`neighbour_pairs`): exact and chunked for small corpora, an
    inverted-file index (k-means cells, several probed per unit) above
    ``EXACT_LIMIT`` units, so no n x n matrix is ever built. Each unit keeps
    its ``MAX_NEIGHBOURS`` best partners; two units of one statement are
    never a pair.
-4. Each candidate pair gets a score: the cosine, optionally adjusted for
-   negation, shared entities, cue type and speaker. Weights are tuned on the
-   tuning half of ``eval/claims`` only (``python -m storyline.eval.claims``),
-   which also measures what each signal adds; the extra signals did not
-   help there, so the defaults keep them at 0 (and skip the NER they need).
+4. Each candidate pair at or above ``link_cosine`` is checked, in batches and only those
+   pairs (``claim_linkage.model_scores``): both units must be propositions
+   (``units.is_proposition``: a finite verb, >= 4 content words, not a question, a topic
+   phrase, a relative or a lone subordinate clause); the pair model
+   (:mod:`storyline.corpus.pairmodel`, both orders) must not read a contradiction; the two
+   must not be one word swapped for another of the same kind (``claim_veto.substituted``:
+   "yellow" / "red", "12" / "21", "French" / "German") nor one negated and the other not.
+   A pair that fails the model, the swap or the negation test is a *veto*: it scores minus
+   infinity, so the two units can never share a claim.
 5. Average linkage over that sparse graph (:func:`average_linkage`): two
    groups merge while the mean score over *all* their cross pairs (pairs
-   outside the candidate graph count as 0) clears the threshold. Unlike
-   connected components this does not chain "the summit must be prepared"
-   -> "the summit is being prepared" -> "the summit was cancelled" into one
-   group. Then :func:`settle` re-seats each unit in the group it is closest
-   to on average, which undoes merges made greedily early on.
+   outside the candidate graph count as 0, a veto as minus infinity) clears the
+   threshold (0.6 with cosines >= 0.78: every member links to most of the claim).
+   This does not chain "the summit must be prepared" -> "the summit is being
+   prepared" -> "the summit was cancelled" into one group. Then :func:`settle`
+   re-seats each unit in the group it is closest to on average.
+   Thresholds: ``python -m storyline.eval.claims --calibrate`` (dev splits of
+   ``../shared/datasets/pairs``), reported in docs/benchmarks.md.
 
-Known limits: MiniLM places statements by topic far more than by stance,
-so opposite assertions on one topic ("the dam is safe" / "the dam may
-fail") often land in one claim, and paraphrases in different words ("the
-groundwork has been laid" / "it must be well prepared") often stay apart;
-and because each unit keeps only its best ``MAX_NEIGHBOURS`` partners, a
-claim repeated many more times than that may come out as several claims.
+Known limits: the cut favours precision: paraphrases in other words (plain cosine below
+0.78) stay apart, and so does a synonym swapped for one word ("talks" / "meeting"); an
+antonym *verb* ("supports" / "opposes") is not caught by the swap test, and the pair model
+catches only some; each unit keeps only its best ``MAX_NEIGHBOURS`` partners.
 
 What a claim is
 ---------------
-A claim is something said at least twice: a group of units from two or
-more statements (by any speakers, in any articles). A statement belongs to
-every claim one of its units is in (``statements[].claims``); its main
-claim (``statements[].claim``) is the whole statement's, else the largest
-one a clause joined. ``claims[].spans`` says which part of each statement
-asserts the claim, as offsets into its article.
+A claim is something said again elsewhere: a group of units from two or more
+articles (syndicated copies count once, through their original; a speaker repeating
+themselves inside one article is no claim). Each unit is in at most one claim; a
+statement belongs to every claim one of its units is in (``statements[].claims``); its
+main claim (``statements[].claim``) is the whole statement's, else the largest one a
+clause joined. ``claims[].label`` is the most central unit as the article writes it
+(``units.label_text``: punctuation and apostrophes kept). ``claims[].spans`` says which
+part of each statement asserts the claim, as offsets into its article.
 
 Ids and order
 -------------
@@ -189,7 +194,7 @@ def blocked_claims(run: BlockRun, weights: ClaimWeights = DEFAULT_WEIGHTS) -> di
     run.clear(OUTPUTS["statement_claims"])
     if int(statements.sum()) >= 2 and total_units:
         total = [sum(column) for column in zip(*(f["sum"] for f in found if f["units"]))]
-        shift = centring_shift(total_units, total)
+        shift = centring_shift(total_units, total) if weights.centre else np.zeros(len(total), dtype=np.float32)
         link = _linking_cosine(weights)
         # The pairs stay in the search tasks' files; the driver gets each task's spanning forest of linking pairs.
         pair_files, (i, j, cos), summary["pairs"] = similar_pair_files(
@@ -285,6 +290,8 @@ def _linking_cosine(weights: ClaimWeights) -> float:
     between two of those components changes nothing: it is dropped, and the
     components are much smaller than those of every candidate pair.
     """
+    if weights.model:  # a link needs the plain cosine ``link_cosine`` (``claim_linkage.model_scores``)
+        return weights.link_cosine - 1e-6
     if weights.threshold <= 0:
         return float("-inf")
     bonus = abs(weights.negation) + abs(weights.entities) + abs(weights.cue) + abs(weights.speaker)

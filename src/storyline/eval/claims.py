@@ -159,14 +159,15 @@ def evaluate_claims() -> dict[str, Any]:
             for name, idx in halves.items()
         }
 
-    prepared = {(centre, clauses): data(centre, clauses) for centre, clauses in {(c, k) for _, _, c, k, _ in ABLATION}}
+    wanted = {(c, k) for _, _, c, k, _ in ABLATION} | {(DEFAULT_WEIGHTS.centre, True)}
+    prepared = {(centre, clauses): data(centre, clauses) for centre, clauses in wanted}
     ablation = []
     for label, signals, centre, clauses, settle in ABLATION:
         halves_data = prepared[(centre, clauses)]
         weights = tune_claims(*halves_data["tune"], signals, settle)
         scores = {name: _claim_scores(fs, gold, weights) for name, (fs, gold) in halves_data.items()}
         ablation.append({"signals": label, "weights": weights, **scores})
-    shipped = {name: _claim_scores(fs, gold, DEFAULT_WEIGHTS) for name, (fs, gold) in prepared[(True, True)].items()}
+    shipped = {name: _claim_scores(fs, gold, DEFAULT_WEIGHTS) for name, (fs, gold) in prepared[(DEFAULT_WEIGHTS.centre, True)].items()}
     ceiling = {name: pair_ceiling(fs, gold) for name, (fs, gold) in prepared[(True, False)].items()}
     groups = {r["group"] for r in rows}
     return {
@@ -266,20 +267,21 @@ def render(claims: dict[str, Any], stories: dict[str, Any]) -> str:
     tuned, tuned_f1 = full["weights"], full["tune"]["pairwise"][2]
     lines += [
         "",
-        f"As shipped (`claims.DEFAULT_WEIGHTS`: centred embedding, threshold {d.threshold:.3f}, negation {d.negation:.2f}, "
-        f"entities {d.entities:.2f}, cue {d.cue:.2f}, speaker {d.speaker:.2f}): held-out pairwise P / R / F1 "
+        "The rows above are the grouping without the pair model (issue #14's starting point). "
+        f"As shipped (`claims.DEFAULT_WEIGHTS`: the pair model's link rule, plain cosine >= {d.link_cosine:.2f}, "
+        f"P(contradicts) < {d.contradicts_max:.2f}, swap and negation vetoes, propositions only, average linkage at "
+        f"{d.threshold:.2f}): held-out pairwise P / R / F1 "
         f"{shipped['held']['pairwise'][0]:.3f} / {shipped['held']['pairwise'][1]:.3f} / **{shipped['held']['pairwise'][2]:.3f}**, "
-        f"B-cubed F1 {shipped['held']['bcubed'][2]:.3f} (target: pairwise F1 >= 0.85, "
-        f"{'met' if shipped['held']['pairwise'][2] >= 0.85 else 'not met'}). "
+        f"B-cubed F1 {shipped['held']['bcubed'][2]:.3f} (issue #14's bars: P >= 0.65, F1 >= 0.60, B-cubed >= 0.80: "
+        f"{'met' if shipped['held']['pairwise'][0] >= 0.65 and shipped['held']['pairwise'][2] >= 0.60 and shipped['held']['bcubed'][2] >= 0.80 else 'not met'}; "
+        f"tuning half P / R / F1 {shipped['tune']['pairwise'][0]:.3f} / {shipped['tune']['pairwise'][1]:.3f} / "
+        f"{shipped['tune']['pairwise'][2]:.3f}). "
         f"Of {claims['statements']} statements, {claims['split']} were cut into clauses. "
         "Settling (re-seating each unit in the group it is closest to on average after average linkage) is what gains; "
         "clauses are about even on this set, whose statements mostly assert one thing each, and are there for statements "
         "that assert two (the seeds' \"necessary but must be well prepared\"); negation, entities, cue type and speaker do "
         "not help and ship at 0. "
-        f"The shipped threshold is not blindly the tuning half's best: that is {tuned.threshold:.3f} (tuning F1 {tuned_f1:.3f}), "
-        f"the shipped {d.threshold:.3f} scores {shipped['tune']['pairwise'][2]:.3f} there, a difference of a few pairs on a flat "
-        "curve, and it is the highest threshold at which the seeds' 17 November 2025 Kremlin restatement stays in the summit "
-        "claim (a claim split in two hides the recurrence analysts look for). The held-out number above is the shipped one.",
+        f"(Without the model the tuning half's best threshold was {tuned.threshold:.3f}, tuning F1 {tuned_f1:.3f}.)",
         "",
         f"Why the target is out of reach with this model: on the held-out half, the centred MiniLM cosine ranks same-claim "
         f"pairs above other pairs with AUC {claims['ceiling']['held']['auc']:.3f}, yet the best F1 of any cut-off on it is "
@@ -298,11 +300,49 @@ def render(claims: dict[str, Any], stories: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_pairs(pairs: dict[str, Any] | None, calibration: dict[str, Any] | None) -> str:
+    """Issue #14's real-pair numbers (``storyline.eval.claim_pairs``)."""
+    if pairs is None:
+        return "Real pairs: `../shared/datasets/pairs` absent, not measured.\n"
+    news = pairs["news"]
+    lines = [
+        "Real pairs through the whole pipeline (`storyline.eval.claim_pairs`: each sentence a one-sentence article "
+        "\"<fictional name> said: ...\", all sets in one corpus, every per-article and corpus stage):",
+        "",
+        "| set | pairs | result | bar |",
+        "| --- | --- | --- | --- |",
+        f"| STS-B headlines {pairs['split']} (>= 4 must share a claim, <= 2 must not) | {news['pairs']} ({news['positive']} positive) "
+        f"| link P {news['precision']:.3f} / R {news['recall']:.3f} | P >= 0.85, R >= 0.75 |",
+        f"| breaking-nli-test half B (contradictions) | {pairs['breaking-nli']['pairs']} | {pairs['breaking-nli']['linked_share']:.1%} in one claim | <= 10 % |",
+        f"| fever-symmetric-{pairs['split']} (refutations) | {pairs['fever-symmetric']['pairs']} | {pairs['fever-symmetric']['linked_share']:.1%} in one claim | <= 10 % |",
+        "",
+    ]
+    if calibration:
+        lines += [f"Link rule calibrated pair by pair on the {calibration['split']} splits (STS-B headlines dev, breaking-nli-test "
+                  "half A, fever-symmetric-dev; `python -m storyline.eval.claims --calibrate`); chosen: highest news recall with "
+                  "P >= 0.85 and <= 10 % of each contradiction set linked:", "",
+                  "| plain cosine >= | P(contradicts) < | news P | news R | Breaking-NLI linked | FEVER linked |", "| --- | --- | --- | --- | --- | --- |"]
+        for r in calibration["rows"]:
+            mark = " (chosen)" if r == calibration["chosen"] else ""
+            lines.append(f"| {r['link_cosine']:.2f}{mark} | {r['contradicts_max']:.1f} | {r['precision']:.3f} | {r['recall']:.3f} "
+                         f"| {r['breaking-nli']:.3f} | {r['fever-symmetric']:.3f} |")
+        lines.append("")
+    lines.append("The pair model alone (3-way accuracy, per-class F1 on the pairs' held-out splits) is in "
+                 "docs/claims-model.md (`make eval-pairmodel`).")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from storyline.eval import claim_pairs
+
     parser = argparse.ArgumentParser(prog="storyline eval claims", description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write the section into docs/benchmarks.md")
+    parser.add_argument("--calibrate", action="store_true", help="also calibrate the link rule on the dev splits")
     args = parser.parse_args(argv)
-    text = render(evaluate_claims(), evaluate_stories())
+    real = claim_pairs.available()
+    calibration = claim_pairs.calibrate("dev") if real and args.calibrate else None
+    pairs = claim_pairs.evaluate_pairs("test") if real else None
+    text = render(evaluate_claims(), evaluate_stories()) + "\n" + render_pairs(pairs, calibration)
     print(text)
     if args.write_docs:
         write_section(text)

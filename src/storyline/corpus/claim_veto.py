@@ -1,0 +1,90 @@
+"""Claims: two statements that differ by one swapped word are usually two claims.
+
+"Several women stand near the yellow line" / "... near the red line", "12 were killed" / "21
+were killed", "the French minister" / "the German minister": the embeddings put such pairs
+near cosine 1 and the pair model misses many of them. What they share is a shape, not a
+vocabulary: line up the two units' content tokens and the only difference is one short
+stretch replaced by another of the same kind (both numbers, both adjectives, both nouns,
+both names of one entity type). A paraphrase usually differs in more places, or swaps a word
+for a spelling or abbreviation of itself ("U.S." / "US", "Mursi" / "Morsi"), which is not
+counted. A replaced number is a different claim wherever it is ("four" and "4" are one).
+
+No list of words and nothing fitted: the tokens and their tags come from spaCy
+(``storyline.article.units.tagged``), the alignment from :mod:`difflib`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+SWAPPABLE_POS = {"NOUN", "PROPN", "NUM", "ADJ"}
+MAX_SWAP = 2  # tokens on each side of the one replaced stretch
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "hundred": 100, "thousand": 1000}
+SPELLING_SIMILARITY = 0.75  # "recognise" / "recognizes", "Quran" / "Koran": one word spelt two ways
+
+
+def content_tokens(doc: Any) -> list[tuple[str, str, str]]:
+    """(normalised text, coarse tag, entity type) of the tokens that carry content, in order:
+    punctuation and stop words out, numbers and negators kept."""
+    kept = []
+    for token in doc:
+        if token.is_punct or token.is_space:
+            continue
+        if token.is_stop and not token.like_num and token.lower_ not in ("not", "no", "never", "n't"):
+            continue
+        kept.append((_normalised(token.lower_), "NUM" if token.like_num else token.pos_, token.ent_type_))
+    return kept
+
+
+def _normalised(word: str) -> str:
+    word = word.replace(".", "") if not re.fullmatch(r"[\d.,]+", word) else word
+    if word in NUMBER_WORDS:
+        return str(NUMBER_WORDS[word])
+    if re.fullmatch(r"\d[\d,]*(\.\d+)?", word):
+        value = float(word.replace(",", ""))
+        return str(int(value)) if value.is_integer() else str(value)
+    return word
+
+
+def substituted(a: Any, b: Any) -> bool:
+    """True when the units (spaCy Docs) differ by a swap rather than a rewording: a number
+    replaced by another number anywhere, or the one difference between them a short
+    stretch of content words replaced by a stretch of the same kind."""
+    left, right = content_tokens(a), content_tokens(b)
+    matcher = difflib.SequenceMatcher(a=[t[0] for t in left], b=[t[0] for t in right], autojunk=False)
+    edits = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    shared = sum(i2 - i1 for tag, i1, i2, _, _ in matcher.get_opcodes() if tag == "equal")
+    for tag, i1, i2, j1, j2 in edits:
+        if tag != "replace":
+            continue
+        old, new = left[i1:i2], right[j1:j2]
+        if any(t[1] == "NUM" for t in old) and any(t[1] == "NUM" for t in new):
+            return True
+        if len(edits) == 1 and shared >= 2 and len(old) <= MAX_SWAP and len(new) <= MAX_SWAP and _same_kind(old, new):
+            return not _spelling_of(" ".join(t[0] for t in old), " ".join(t[0] for t in new))
+    return False
+
+
+def _same_kind(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]) -> bool:
+    kinds = lambda side: {t[1] for t in side if t[1] in SWAPPABLE_POS}  # noqa: E731
+    entities = lambda side: {t[2] for t in side if t[2]}  # noqa: E731
+    return bool(kinds(old) & kinds(new)) or bool(entities(old) & entities(new))
+
+
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")  # "safe" / "unsafe": the opposite, not a spelling
+
+
+def _spelling_of(old: str, new: str) -> bool:
+    """One word spelt, inflected or abbreviated another way, not a different word."""
+    short, long_ = sorted((old, new), key=len)
+    if any(long_ in (prefix + short, prefix + "-" + short) for prefix in NEGATING_PREFIXES):
+        return False
+    if old.startswith(new) or new.startswith(old):
+        return True
+    initials = lambda words: "".join(w[0] for w in words.split())  # noqa: E731
+    if old.replace(" ", "") == initials(new) or new.replace(" ", "") == initials(old):
+        return True
+    return difflib.SequenceMatcher(a=old, b=new, autojunk=False).ratio() >= SPELLING_SIMILARITY

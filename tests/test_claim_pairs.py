@@ -1,0 +1,117 @@
+"""Claims with the pair model, on hand-written pairs (fictional places and people): the same
+claim reworded shares a claim; negated, opposite, one-word-swapped and same-topic statements
+do not; a claim needs two articles; only propositions count; labels keep the text's apostrophes."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyline.article.embed import MemoryCache
+from storyline.article.units import claim_text, is_proposition, label_text, tagged
+from storyline.core.options import Options
+from storyline.core.records import Article, Corpus
+from storyline.corpus.claim_veto import substituted
+from storyline.corpus.local import run_corpus_stages
+
+DAM = "The Tessel dam will be closed for repairs until the end of March"
+
+
+@pytest.fixture(scope="module")
+def options():
+    return Options(embedding_cache=MemoryCache())
+
+
+def claims_of(options, texts, same_article=False):
+    """Each text a statement of its own article (or all in one), through the claims stage: the claims found."""
+    articles, statements = [], []
+    for n, text in enumerate(texts, 1):
+        article_id = "a1" if same_article else f"a{n}"
+        body = f"Ilse Marr said: {text}."
+        if not same_article or n == 1:
+            articles.append(Article(source=article_id, input_hash=article_id, content_hash="h" + article_id,
+                                    body=body if not same_article else " ".join(f"Ilse Marr said: {t}." for t in texts),
+                                    outlet=f"Outlet {n}", published="2026-03-0{}".format(n), id=article_id))
+    for n, text in enumerate(texts, 1):
+        article = articles[0] if same_article else articles[n - 1]
+        start = article.body.index(text)
+        statements.append({"id": f"st{n}", "article": article.id, "kind": "direct", "speaker": "e-marr", "text": text,
+                           "start": start, "end": start + len(text), "said_on": None, "claim": None})
+    return run_corpus_stages(Corpus(articles=articles, statements=statements), options, stages=["claims"]).claims
+
+
+def test_claim_pairs_same_claim_reworded_shares_a_claim(options):
+    found = claims_of(options, [DAM, "Repairs will keep the Tessel dam closed until the end of March"])
+    assert len(found) == 1 and found[0]["statements"] == ["st1", "st2"]
+
+
+@pytest.mark.parametrize("other", [
+    "The Tessel dam will not be closed for repairs until the end of March",  # negated
+    "The Tessel dam will be closed for repairs until the end of June",  # another date
+    "The Tessel dam repairs will cost the region forty million crowns",  # same topic, another claim
+])
+def test_claim_pairs_negated_swapped_or_other_claim_stays_apart(options, other):
+    assert claims_of(options, [DAM, other]) == []
+
+
+@pytest.mark.parametrize("pair", [
+    ("Kim Oskland denied any role in the deadly attack on the Harlow bridge",
+     "Kim Oskland was behind the deadly attack on the Harlow bridge"),
+    ("The Tessel dam is safe for the thousands of people living below it",
+     "The Tessel dam is unsafe for the thousands of people living below it"),
+    ("The Valdorian minister will attend the summit in Lisbeth next week",
+     "The Osklandic minister will attend the summit in Lisbeth next week"),
+])
+def test_claim_pairs_opposite_positions_never_share_a_claim(options, pair):
+    assert claims_of(options, list(pair)) == []
+
+
+@pytest.mark.xfail(strict=True, reason="an antonym verb swap is read as the same claim (model and swap veto miss it)")
+def test_claim_pairs_supports_and_opposes_stay_apart(options):
+    assert claims_of(options, ["The Harlow council supports the new fuel tax on lorries",
+                               "The Harlow council opposes the new fuel tax on lorries"]) == []
+
+
+def test_claim_pairs_a_negated_statement_does_not_join_the_claim_as_a_whole(options):
+    found = claims_of(options, [DAM, "Repairs will keep the Tessel dam closed until the end of March",
+                                "The Tessel dam will not be closed for repairs until the end of March"])
+    assert len(found) == 1 and "st3" not in found[0]["statements"]
+
+
+def test_claim_pairs_one_article_repeating_itself_is_no_claim(options):
+    assert claims_of(options, [DAM, "Repairs will keep the Tessel dam closed until the end of March"], same_article=True) == []
+
+
+def test_claim_pairs_label_keeps_the_apostrophe(options):
+    found = claims_of(options, ["Varga's own initiative must guide the talks with Strand",
+                                "Varga's own initiative has to guide the talks with Strand"])
+    assert len(found) == 1 and "Varga's own initiative" in found[0]["label"]
+
+
+def test_claim_pairs_topic_phrase_is_no_claim(options):
+    assert claims_of(options, ["on plans to hold an in-person summit in Lisbeth next spring",
+                               "on plans to hold an in-person summit in Lisbeth this spring"]) == []
+
+
+def test_units_propositions_need_a_verb_content_and_no_question():
+    texts = ["we have a real chance to get", "which requires efforts at various expert levels",
+             "on plans to hold an in-person summit", "Will the summit in Lisbeth go ahead next month?",
+             "The Harlow council approved the new harbour budget on Monday", "Two Valdorian reporters killed in Lisbeth",
+             "As soon as the preparations are completed and the conditions are in place", "on what terms the Harlow strike could end",
+             "On Monday the new harbour budget was approved by the council"]
+    assert [is_proposition(doc) for doc in tagged(texts)] == [False, False, False, False, True, True, False, False, True]
+
+
+def test_units_label_and_claim_text_keep_apostrophes_inside_words():
+    assert label_text("“Varga’s own initiative,”") == "Varga’s own initiative"
+    assert label_text('"We\'d love to see that happen."') == "We'd love to see that happen."
+    assert claim_text("“Varga’s own initiative”") == "Varga’s own initiative"
+    assert claim_text("the 'best' offer") == "the best offer"
+
+
+def test_claim_veto_swap_is_a_substitution_not_a_rewording():
+    docs = tagged(["Several women stand near the yellow line", "Several women stand near the red line",
+                   "Twelve people were hurt in the Harlow fire", "12 people were hurt in the Harlow fire",
+                   "The Harlow council approved the budget on Monday", "On Monday the budget was approved by the Harlow council"])
+    assert substituted(docs[0], docs[1])  # one colour for another
+    assert not substituted(docs[2], docs[3])  # "twelve" and "12" are one number
+    assert not substituted(docs[4], docs[5])  # reordered, nothing swapped
