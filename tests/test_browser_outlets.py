@@ -67,7 +67,7 @@ def test_browser_outlets_list_and_profile_show_payload_names_as_text(open_page, 
     assert page.locator(".outlet-profile a.label-link").all_text_contents() == [PAYLOADS[1], "state-backed"]
     # Articles over time: one article, March 2025, drawn as a chart.
     assert page.locator("table.outlet-months td").all_text_contents()[:2] == ["2025-03", "1"]
-    page.wait_for_selector("canvas.claim-chart[data-drawn='1']", timeout=10_000)
+    page.wait_for_selector("canvas.claim-chart[data-drawn='1']", timeout=30_000)
     # Both claims of the sample are carried; c1 also by the Wire, c2 also by the Herald; first dates here.
     rows = [row.locator("td").all_text_contents() for row in page.locator("table.outlet-claims tbody tr").all()]
     by_label = {row[0]: row for row in rows}
@@ -114,16 +114,19 @@ def test_browser_alerts_and_tracked_pages_render_payloads_inert(open_page, outle
     assert_inert(watched, outlets_server.url)
     watched = open_page(outlets_server.url + "/tracked")
     assert watched.page.locator("section.tracked h3").first.text_content() == f"#1 The union {PAYLOADS[0]}"
-    watched.page.wait_for_selector("section.tracked canvas.claim-chart[data-drawn='1']", timeout=10_000)
+    watched.page.wait_for_selector("section.tracked canvas.claim-chart[data-drawn='1']", timeout=30_000)
     assert_inert(watched, outlets_server.url)
 
 
 def test_browser_track_a_claim_from_its_page(open_page, outlets_server):
     watched = open_page(outlets_server.url + "/claims/c2")
     page = watched.page
-    page.click("button[data-track-claim]")
+    with page.expect_response(lambda r: r.url.endswith("/api/tracked") and r.request.method == "POST",
+                              timeout=60_000) as answer:
+        page.click("button[data-track-claim]")
+    assert answer.value.status == 201
     page.wait_for_function("document.querySelector('button[data-track-claim]').textContent.startsWith('Tracked')",
-                           timeout=10_000)
+                           timeout=30_000)
     page.goto(outlets_server.url + "/tracked")
     labels = page.locator("section.tracked strong.claim-label").all_text_contents()
     assert "Ferry fares must stay frozen" in labels
