@@ -91,3 +91,14 @@ def test_names_speakers_of_the_fixture_stay_right(corpus):
     assert speaker("We are ready to sign") == "Lena Brask"
     assert speaker("the plans were still") == "Lena Brask"
     assert speaker("Norvania and Ostria agreed") is None  # "officials said": no one the text names
+
+
+def test_names_examples_country_is_never_a_person(example_run):
+    import json
+
+    dossier = json.loads((example_run / "dossier.json").read_text(encoding="utf-8"))
+    veldmark = [e for e in dossier["entities"] if e["name"] == "Veldmark"]
+    assert [e["kind"] for e in veldmark] == ["place"]
+    people = {e["id"] for e in dossier["entities"] if e["kind"] == "person"}
+    agreed = [s for s in dossier["statements"] if s["cue"] == "agreed" and "resume talks" in s["text"]]
+    assert agreed and not [s for s in agreed if s["speaker"] in people]
