@@ -250,7 +250,7 @@ def name_phrase(token: Any) -> list[Any]:
     ent = entity_of(token)
     if ent is not None and ent.root.i == token.i:
         return list(ent)
-    if token.pos_ == "PROPN":  # a name: its own words only (``aide Yuri Ushakov`` is ``Yuri Ushakov``)
+    if token.pos_ == "PROPN" and token.is_title:  # a name: its own words only (``aide Yuri Ushakov`` is ``Yuri Ushakov``)
         start = token.i
         while start > token.sent.start and token.doc[start - 1].pos_ == "PROPN" and token.doc[start - 1].head.i in range(start, token.i + 1):
             start -= 1
@@ -312,6 +312,7 @@ def summary_of(trigger: Any) -> str:
             subject = subject_of(trigger.head)
             if subject is not None:
                 (resolved if is_pronoun(subject) else words).extend(name_phrase(subject))
+            words += [c for c in trigger.head.children if c.dep_ in {"aux", "auxpass", "neg"} and c.i < trigger.head.i]
             words.append(trigger.head)
         else:
             possessor = next((c for c in trigger.children if c.dep_ == "poss" and is_pronoun(c)), None)

@@ -39,9 +39,14 @@ LEMMA_COSINE = 0.7
 
 
 def dates_disagree(a: str | None, b: str | None) -> bool:
-    """Both dated, and one date is not a prefix of the other (``2009-03`` fits ``2009-03-14``)."""
+    """Both dated, and one date does not fit the other: ``2009-03`` fits ``2009-03-14``, and a date
+    whose year the text leaves out fits any year (``--03-14`` fits ``2009-03-14``, ``--03`` fits ``2009``)."""
     if not a or not b:
         return False
+    if a.startswith("--") or b.startswith("--"):
+        a, b = (x[5:] if not x.startswith("--") else x[2:] for x in (a, b))
+        if not a or not b:
+            return False
     return not (a.startswith(b) or b.startswith(a))
 
 
