@@ -173,13 +173,13 @@ def test_blocks_rerun_redoes_only_the_stages_not_done(blocked_parts, tmp_path):
     parts, normal = blocked_parts
     work = parts / "_corpus"
     run_corpus(parts, LocalExecutor(1), parts_options())
-    before = {name: (work / name).stat().st_mtime_ns for name in ("entities.jsonl", "events.jsonl", "claims.jsonl")}
+    before = {name: (work / name).stat().st_mtime_ns for name in ("entities.jsonl", "syndicated.jsonl", "claims.jsonl")}
     (work / "_done" / "claims").unlink()  # as if the pass was killed during claims
     (work / "claims.jsonl").write_text("not json\n", encoding="utf-8")  # and left a broken list
     result = analyze_blocked(parts, tmp_path, parts_options(), executor=LocalExecutor(1))
     assert (work / "entities.jsonl").stat().st_mtime_ns == before["entities.jsonl"]  # not redone
-    assert (work / "events.jsonl").stat().st_mtime_ns == before["events.jsonl"]
-    assert result.dossier == normal  # claims and stories redone
+    assert (work / "syndicated.jsonl").stat().st_mtime_ns == before["syndicated.jsonl"]
+    assert result.dossier == normal  # claims, stories and the timeline redone
     options = parts_options()
     options.extra["claims_max_block"] = 50_000  # a result-changing option: a new key, the whole pass again
     run_corpus(parts, LocalExecutor(1), options)
