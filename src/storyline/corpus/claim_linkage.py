@@ -19,7 +19,7 @@ import numpy as np
 from storyline.article.units import is_proposition, statement_units, tagged
 from storyline.corpus.claim_search import neighbour_pairs
 from storyline.corpus.claim_veto import substituted
-from storyline.corpus.pairmodel import CONTRADICTS, SAME, PairModel
+from storyline.corpus.pairmodel import CONTRADICTS, PairModel
 
 
 CENTRING_PRIOR = 20  # statements' worth of shrinkage of the corpus mean
@@ -50,7 +50,7 @@ class ClaimWeights:
 # claim). Average linkage then merges groups while the mean over *all* their cross pairs (a missing
 # pair 0, a vetoed one minus infinity) is >= ``threshold``: at 0.6 every member links to most of
 # the claim, not to one neighbour. Calibrated on held-out real pairs (``python -m
-# storyline.eval.claims``, docs/benchmarks.md "Claims and stories").
+# storyline.eval.claims --calibrate``, docs/benchmarks.md "Claims with the pair model (issue #14)").
 DEFAULT_WEIGHTS = ClaimWeights(threshold=0.6, radius=0.78, link_cosine=0.78, centre=False, model=True)
 VETO = -1e9  # a vetoed pair's score: no mean of a realistic group clears a threshold with it in
 
