@@ -220,6 +220,15 @@ def parse_all(gold: Gold, folder: Path = DEFAULT_DIR, progress: Callable[[str], 
     return found
 
 
+def gold_and_parsed() -> tuple[Gold, dict[str, Parsed]] | None:
+    """ECB+ and every article parsed (progress on stderr), or None, said once, when the data is absent."""
+    if not DEFAULT_DIR.exists():
+        print(f"storyline: {DEFAULT_DIR} not found (ECB+ is read from ../shared/datasets)", file=sys.stderr)
+        return None
+    gold = load_gold()
+    return gold, parse_all(gold, progress=lambda name: print(f"parsed {name}", file=sys.stderr))
+
+
 def _run_stages(names: list[str], folder: Path, gold: Gold, progress: Callable[[str], None] | None) -> Iterable[Parsed]:
     from spacy.tokens import DocBin
 
@@ -703,11 +712,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write-docs", action="store_true",
                         help="write the section (stories and events) into docs/benchmarks.md")
     args = parser.parse_args(argv)
-    if not DEFAULT_DIR.exists():
-        print(f"storyline: {DEFAULT_DIR} not found (ECB+ is read from ../shared/datasets)", file=sys.stderr)
+    loaded = gold_and_parsed()
+    if loaded is None:
         return 2
-    gold = load_gold()
-    parsed = parse_all(gold, progress=lambda name: print(f"parsed {name}", file=sys.stderr))
+    gold, parsed = loaded
     skipped = sorted(n for n, p in parsed.items() if not p.body)
     if skipped:
         PARSED_NOTE.append(f"{len(skipped)} articles got no body from storyline's extraction (one-sentence texts: "

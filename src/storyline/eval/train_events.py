@@ -27,14 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from storyline.eval.ecb import (
-    DEFAULT_DIR,
     EventRun,
     Gold,
     Parsed,
     candidates_of,
+    gold_and_parsed,
     halves,
-    load_gold,
-    parse_all,
     score_events,
     trigger_labels,
 )
@@ -77,11 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m storyline.eval.train_events", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    if not DEFAULT_DIR.exists():
-        print(f"storyline: {DEFAULT_DIR} not found (ECB+ is read from ../shared/datasets)", file=sys.stderr)
+    loaded = gold_and_parsed()
+    if loaded is None:
         return 2
-    gold = load_gold()
-    parsed = parse_all(gold, progress=lambda name: print(f"parsed {name}", file=sys.stderr))
+    gold, parsed = loaded
     model, how = train(gold, parsed)
     data = {**model.as_json(), "trained": {**how, "data": "ecbplus-train, even (tuning) topics only",
                                            "command": "make train-events-model"}}
