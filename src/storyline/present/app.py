@@ -477,10 +477,17 @@ class TrackRequest(BaseModel):
     text: str | None = Field(default=None, max_length=MAX_QUERY, description="Or: track by text.")
 
 
-def _watch_state(explorer: Explorer) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The sources file's outlets, the tracked claims and the alerts (``storyline watch``'s tables)."""
-    return (explorer.store.query(watch_tables.read_sources_table), explorer.store.query(watch_tables.tracked_claims),
-            explorer.store.query(watch_tables.all_alerts))
+def _sources(explorer: Explorer) -> list[dict[str, Any]]:
+    """The sources file's outlets (``storyline watch``'s ``sources`` table)."""
+    return explorer.store.query(watch_tables.read_sources_table)
+
+
+def _alerts(explorer: Explorer) -> list[dict[str, Any]]:
+    return explorer.store.query(watch_tables.all_alerts)
+
+
+def _tracked(explorer: Explorer) -> list[dict[str, Any]]:
+    return explorer.store.query(watch_tables.tracked_claims)
 
 
 def _tracked_views(views: DossierViews, tracked: list[dict[str, Any]], alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -493,15 +500,14 @@ def _tracked_views(views: DossierViews, tracked: list[dict[str, Any]], alerts: l
 
 def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
     def outlet_or_404(name: str) -> dict[str, Any]:
-        sources = _watch_state(explorer)[0]
-        profile = outlet_profile(explorer.views().dossier, sources, name)
+        profile = outlet_profile(explorer.views().dossier, _sources(explorer), name)
         if profile is None:
             raise HTTPException(status_code=404, detail="not found")
         return profile
 
     @app.get("/api/outlets", tags=["api"], summary="Outlets with their country, owner, labels and article counts")
     def api_outlets() -> list[dict[str, Any]]:
-        return outlet_list(explorer.views().dossier, _watch_state(explorer)[0])
+        return outlet_list(explorer.views().dossier, _sources(explorer))
 
     @app.get("/api/outlet", tags=["api"], summary="One outlet's profile: articles over time, speakers, claims, shared")
     def api_outlet(name: Annotated[str, Query(max_length=500, description="Outlet name.")]) -> dict[str, Any]:
@@ -509,19 +515,18 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
 
     @app.get("/api/compare", tags=["api"], summary="Claims carried by outlets with a label versus the others")
     def api_compare(label: Annotated[str, Query(max_length=200, description="A label of the sources file.")]) -> dict[str, Any]:
-        return label_comparison(explorer.views().dossier, _watch_state(explorer)[0], label)
+        return label_comparison(explorer.views().dossier, _sources(explorer), label)
 
     @app.get("/api/alerts", tags=["api"], summary="Alerts raised by watch on tracked claims, newest first")
     def api_alerts(p: PagingDep) -> dict[str, Any]:
-        return p.cut(_watch_state(explorer)[2])
+        return p.cut(_alerts(explorer))
 
     @app.get("/api/tracked", tags=["api"], summary="Tracked claims with the claim each is now and its alert count")
     def api_tracked() -> list[dict[str, Any]]:
-        sources, tracked, alerts = _watch_state(explorer)
         views = explorer.views()
         return [{**t, "current": t["current"]["id"] if t["current"] else None,
                  "recurrence": views.series(t["current"]) if t["current"] else None}
-                for t in _tracked_views(views, tracked, alerts)]
+                for t in _tracked_views(views, _tracked(explorer), _alerts(explorer))]
 
     @app.post("/api/tracked", tags=["api"], summary="Track a claim (by id or text): watch alerts on its new statements",
               status_code=201)
@@ -543,7 +548,7 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_page() -> HTMLResponse:
         views = explorer.views()
-        sources = _watch_state(explorer)[0]
+        sources = _sources(explorer)
         return _page("outlets", outlets=outlet_list(views.dossier, sources), labels=labels_of(sources),
                      views=views, dossier=views.dossier)
 
@@ -555,7 +560,7 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(label: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
         views = explorer.views()
-        sources = _watch_state(explorer)[0]
+        sources = _sources(explorer)
         labels = labels_of(sources)
         chosen = label or (labels[0] if labels else "")
         return _page("compare", comparison=label_comparison(views.dossier, sources, chosen), labels=labels,
@@ -564,13 +569,12 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
     @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
     def alerts_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("alerts", alerts=_watch_state(explorer)[2], views=views, dossier=views.dossier)
+        return _page("alerts", alerts=_alerts(explorer), views=views, dossier=views.dossier)
 
     @app.get("/tracked", response_class=HTMLResponse, include_in_schema=False)
     def tracked_page() -> HTMLResponse:
         views = explorer.views()
-        _, tracked, alerts = _watch_state(explorer)
-        return _page("tracked", tracked=_tracked_views(views, tracked, alerts), views=views, dossier=views.dossier)
+        return _page("tracked", tracked=_tracked_views(views, _tracked(explorer), _alerts(explorer)), views=views, dossier=views.dossier)
 
 
 def _error(request: Request, status: int, message: str, detail: Any) -> HTMLResponse | JSONResponse:

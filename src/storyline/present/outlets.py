@@ -24,7 +24,7 @@ TOP_SPEAKERS = 10
 
 def statement_date(statement: dict[str, Any], article: dict[str, Any]) -> str | None:
     said_on = statement.get("said_on")
-    if said_on and date_span(said_on) and said_on[:1].isdigit():
+    if said_on and date_span(said_on):  # None for a year-unknown date ("--10-21")
         return said_on
     published = article.get("published")
     return published if published and date_span(published) else None
