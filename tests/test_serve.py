@@ -149,6 +149,7 @@ def test_serve_sees_what_analyze_adds_later(tmp_path):
     db = write_store(sample_dossier(), tmp_path / "growing.db")
     app_client = TestClient(create_app(db))
     assert len(app_client.get("/api/claims").json()["items"]) == 2
+    assert ids(app_client.get("/api/search", params={"q": "pledge"})) == []  # cached until the store changes
     with Store(db) as store:
         corpus = store.corpus()
         corpus.claims = corpus.claims[:1]
@@ -189,3 +190,49 @@ def test_serve_real_server_on_loopback(sample_db):
         assert body["total"] >= 3 and len(body["items"]) == 2
         with urllib.request.urlopen(f"{server.url}/claims/c1", timeout=10) as response:
             assert "We will not sign a bad deal" in response.read().decode()
+
+
+def test_serve_html_lists_and_search_page_from_sqlite_without_the_dossier(tmp_path):
+    dossier = sample_dossier()
+    dossier["articles"][2]["title"] = None  # untitled: headed by outlet, date and first words
+    db = write_store(dossier, tmp_path / "pages.db")
+    app = create_app(db)
+    fresh = TestClient(app)
+    articles = fresh.get("/articles", params={"per_page": 2, "page": 2}).text
+    untitled = dossier["articles"][2]
+    first_words = " ".join(untitled["body"].split()[:3])
+    assert first_words in articles and (untitled["outlet"] or "No outlet") in articles
+    search = fresh.get("/search", params={"q": "ferry fares"}).text
+    assert "Results for" in search and "<b>" in search.lower()
+    listed = fresh.get("/search", params={"outlet": dossier["articles"][0]["outlet"]}).text
+    assert 'class="hit statement"' in listed
+    assert app.state.explorer.store._dossier == {}  # none of the pages above loaded the whole store
+    # The dossier path (a speaker filter needs it) lists the same statements as the SQLite path.
+    speaker = fresh.get("/search", params={"speaker": "e2"}).text
+    assert app.state.explorer.store._dossier != {} and 'class="hit statement"' in speaker
+
+
+def test_serve_threads_share_one_computation_per_store_generation(tmp_path):
+    import threading
+
+    db = write_store(sample_dossier(), tmp_path / "gen.db")
+    view = StoreView(db)
+    calls = []
+    gate = threading.Barrier(8)
+
+    def ask() -> None:
+        gate.wait()
+        for _ in range(5):
+            assert view.cached(("k",), lambda: calls.append(view.conn) or len(calls)) == 1
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len({id(view.query(lambda conn: conn))} | {id(view.conn)}) == 1  # a thread keeps its connection
+    with Store(db) as store:  # a commit by a writer starts a new generation: nothing stale is served
+        store.save_corpus(store.corpus())
+    assert view.cached(("k",), lambda: calls.append(None) or len(calls)) == 2
+    view.close()

@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storyline.present.report import DossierViews, Links, date_span, environment, overview, people
+from storyline.present.report import DossierViews, Links, article_heading, date_span, environment, overview, people
 from storyline.store.search import HIT_END, HIT_START, Hit, snippet_parts
 from storyline.store.view import StoreView
 from storyline.store.query import QueryError, match_expression
@@ -129,6 +129,26 @@ class Explorer:
         if self._views is None or self._views[0] != id(dossier):
             self._views = (id(dossier), DossierViews(dossier, LINKS))
         return self._views[1]
+
+    def facets(self) -> dict[str, list[Any]]:
+        """The search form's choices, read once per store generation (not the whole dossier)."""
+        return self.store.cached(("facets",), lambda: self.store.query(pages.facets))
+
+    def headings(self, articles: list[dict[str, Any]]) -> dict[str, str]:
+        """Each article's heading; an untitled summary (no body) gets its opening words from SQLite."""
+        untitled = [a["id"] for a in articles if not a.get("title") and "body" not in a]
+        opening = self.store.query(pages.openings, untitled) if untitled else {}
+        return {a["id"]: article_heading(a if "body" in a else {**a, "body": opening.get(a["id"], "")}) for a in articles}
+
+    def statement_counts(self, articles: list[dict[str, Any]]) -> dict[str, int]:
+        return self.store.query(pages.statement_counts, [a["id"] for a in articles])
+
+    def flat_statement_hits(self, f: Filters, p: Paging) -> dict[str, Any]:
+        """The statements filters alone keep, as search results (the /search page without words)."""
+        page = self.flat_statements(f, p)
+        _, articles = self.store.query(pages.items_by_id, [], sorted({s["article"] for s in page["items"]}))
+        return {**page, "items": [{"kind": "statement", "id": s["id"], "article": s["article"], "parts": [], "item": s,
+                                   "source": articles.get(s["article"])} for s in page["items"]]}
 
     # -- pages answered by SQLite alone (storyline.store.pages): memory flat as the store grows --
 
@@ -248,7 +268,7 @@ def _hit_result(hit: Hit, snippet: str, item: dict[str, Any], article: dict[str,
             "speaker_name": item.get("speaker_name") if hit.kind == "statement" else None,
             "outlet": article.get("outlet"), "title": article.get("title"),
             "date": said_on if date_span(said_on) else article.get("published"),
-            "item": item}
+            "item": item, "source": article or None}
 
 
 def _is_speaker(statement: dict[str, Any], wanted: str, views: DossierViews) -> bool:
@@ -331,7 +351,7 @@ def _add_api(app: FastAPI, explorer: Explorer) -> None:
             raise HTTPException(status_code=422, detail="q: a search needs words")
         plain = not any(getattr(f, name) for name in f.__slots__ if name != "q")
         page = explorer.flat_hits(f.q, p) if plain and explorer.store.flat() else explorer.hits(f, p)
-        page["items"] = [{k: v for k, v in hit.items() if k not in ("parts", "item")} for hit in page["items"]]
+        page["items"] = [{k: v for k, v in hit.items() if k not in ("parts", "item", "source")} for hit in page["items"]]
         return page
 
     @app.get("/api/statements", tags=["api"], summary="Statements, filtered and paginated")
@@ -395,7 +415,7 @@ def _page(name: str, **context: Any) -> HTMLResponse:
 
 def _add_pages(app: FastAPI, explorer: Explorer) -> None:
     def base(views: DossierViews) -> dict[str, Any]:
-        return {"views": views, "dossier": views.dossier}
+        return {"views": views, "dossier": views.dossier, "facets": explorer.facets()}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> HTMLResponse:
@@ -429,8 +449,10 @@ def _add_pages(app: FastAPI, explorer: Explorer) -> None:
 
     @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
     def articles_page(f: FiltersDep, p: PagingDep) -> HTMLResponse:
-        views = explorer.views()
-        return _page("articles", page=p.cut(explorer.articles(f)), filters=f, **base(views))
+        # Paged by SQLite where the filters allow: memory does not grow with the store.
+        page = explorer.flat_articles(f, p) if not f.q and explorer.is_flat(f) else p.cut(explorer.articles(f))
+        return _page("articles", page=page, filters=f, headings=explorer.headings(page["items"]),
+                     counts=explorer.statement_counts(page["items"]), facets=explorer.facets())
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(article_id: str) -> HTMLResponse:
@@ -439,13 +461,19 @@ def _add_pages(app: FastAPI, explorer: Explorer) -> None:
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(f: FiltersDep, p: PagingDep) -> HTMLResponse:
-        views = explorer.views()
-        if f.q:
+        plain = not any(getattr(f, name) for name in f.__slots__ if name != "q")
+        if f.q and plain and explorer.store.flat():  # SQLite ranks and pages: no dossier in memory
+            results = explorer.flat_hits(f.q, p)
+        elif f.q:
             results = explorer.hits(f, p)
-        else:  # filters alone list the statements they keep
-            results = p.cut([{"kind": "statement", "id": s["id"], "article": s["article"], "parts": [], "item": s}
-                              for s in explorer.statements(f)])
-        return _page("search", page=results, filters=f, **base(views))
+        elif explorer.is_flat(f):  # filters alone list the statements they keep
+            results = explorer.flat_statement_hits(f, p)
+        else:
+            views = explorer.views()
+            results = p.cut([{"kind": "statement", "id": s["id"], "article": s["article"], "parts": [], "item": s,
+                              "source": views.articles.get(s["article"])} for s in explorer.statements(f)])
+        shown = [hit["item"] for hit in results["items"] if hit["kind"] == "article"]
+        return _page("search", page=results, filters=f, headings=explorer.headings(shown), facets=explorer.facets())
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
@@ -550,12 +578,12 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
         views = explorer.views()
         sources = _sources(explorer)
         return _page("outlets", outlets=outlet_list(views.dossier, sources), labels=labels_of(sources),
-                     views=views, dossier=views.dossier)
+                     views=views, dossier=views.dossier, facets=explorer.facets())
 
     @app.get("/outlet", response_class=HTMLResponse, include_in_schema=False)
     def outlet_page(name: Annotated[str, Query(max_length=500)]) -> HTMLResponse:
         views = explorer.views()
-        return _page("outlet", profile=outlet_or_404(name), views=views, dossier=views.dossier)
+        return _page("outlet", profile=outlet_or_404(name), views=views, dossier=views.dossier, facets=explorer.facets())
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(label: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
@@ -564,17 +592,17 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
         labels = labels_of(sources)
         chosen = label or (labels[0] if labels else "")
         return _page("compare", comparison=label_comparison(views.dossier, sources, chosen), labels=labels,
-                     views=views, dossier=views.dossier)
+                     views=views, dossier=views.dossier, facets=explorer.facets())
 
     @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
     def alerts_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("alerts", alerts=_alerts(explorer), views=views, dossier=views.dossier)
+        return _page("alerts", alerts=_alerts(explorer), views=views, dossier=views.dossier, facets=explorer.facets())
 
     @app.get("/tracked", response_class=HTMLResponse, include_in_schema=False)
     def tracked_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("tracked", tracked=_tracked_views(views, _tracked(explorer), _alerts(explorer)), views=views, dossier=views.dossier)
+        return _page("tracked", tracked=_tracked_views(views, _tracked(explorer), _alerts(explorer)), views=views, dossier=views.dossier, facets=explorer.facets())
 
 
 def _error(request: Request, status: int, message: str, detail: Any) -> HTMLResponse | JSONResponse:

@@ -92,3 +92,29 @@ def items_by_id(conn: sqlite3.Connection, statement_ids: list[str], article_ids:
             item = article_summary(row)
             articles[item["id"]] = item
     return statements, articles
+
+
+def statement_counts(conn: sqlite3.Connection, article_ids: list[str]) -> dict[str, int]:
+    """How many statements each of the given articles holds (a page's worth)."""
+    marks = ", ".join("?" for _ in article_ids)
+    sql = f"SELECT article, COUNT(*) FROM {STATEMENT_ROWS} WHERE article IN ({marks}) GROUP BY article"
+    return dict(conn.execute(sql, article_ids).fetchall()) if article_ids else {}
+
+
+def openings(conn: sqlite3.Connection, article_ids: list[str], length: int = 400) -> dict[str, str]:
+    """The first characters of the given articles' bodies (what an untitled article is headed by)."""
+    numbers = [int(a[1:]) for a in article_ids if a[1:].isdigit()]
+    marks = ", ".join("?" for _ in numbers)
+    sql = f"SELECT id, substr(body, 1, ?) FROM articles WHERE id IN ({marks})"
+    return {f"a{row[0]}": row[1] for row in conn.execute(sql, [length, *numbers])} if numbers else {}
+
+
+def facets(conn: sqlite3.Connection) -> dict[str, list[Any]]:
+    """What the search form offers: claim and story labels, entity names, outlets (corpus-wide, small)."""
+    lists = {row["name"]: json.loads(row["data"]) for row in
+             conn.execute("SELECT name, data FROM corpus WHERE name IN ('claims', 'stories', 'entities')")}
+    outlets = [row[0] for row in conn.execute(
+        "SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL AND outlet != '' ORDER BY outlet COLLATE NOCASE")]
+    return {"claims": [{"id": c["id"], "label": c["label"]} for c in lists.get("claims", [])],
+            "stories": [{"id": s["id"], "label": s["label"]} for s in lists.get("stories", [])],
+            "names": [e["name"] for e in lists.get("entities", [])], "outlets": outlets}
