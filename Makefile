@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test fuzz bench-report train-claims-model train-events-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
+.PHONY: setup demo test fuzz soak bench-report train-claims-model train-events-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ bench: setup
 
 fuzz: setup
 	nice $(BIN)/python bench/fuzz_inputs.py --inputs 10000 --runs 20 --no-long --write-docs
+
+# kill -9 at 20 random points of a 500-article run (store mode and parts mode), rerun, check
+# nothing lost or duplicated and the dossier equal to an uninterrupted run's.
+soak: setup
+	nice $(BIN)/python bench/soak.py --articles 500 --kills 20
 
 bench-report: setup
 	$(BIN)/python bench/bench_report_render.py --write-docs

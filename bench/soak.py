@@ -1,0 +1,330 @@
+"""Soak: ``kill -9`` at random points of a run, then rerun, and check nothing was lost (``make soak``).
+
+1. Writes ``--articles`` short fictional articles (seeded RNG: wire-style leads with one quote,
+   some carried verbatim by a second outlet) as ``.txt`` files with a manifest (outlet, date).
+2. Runs ``storyline analyze`` over them uninterrupted, once in store mode and once in parts mode
+   (``--parts``): the reference dossiers.
+3. For each mode, a fresh output folder: starts the same command, kills its process group with
+   SIGKILL at a random point of a planned phase (store mode: ingest, corpus stages; parts mode:
+   shard writing, ingest of the parts, corpus stages), checks the store, and starts it again,
+   until ``--kills`` kills are spent; the last run goes to the end.
+4. After every kill: ``PRAGMA integrity_check`` is ``ok``, every article stored before the kill
+   is still stored (0 lost), no input is stored twice (0 duplicated). At the end of each chain:
+   all inputs stored once and ``dossier.json`` equal to the uninterrupted run's.
+5. Writes the figures into docs/benchmarks.md under "## Soak: kill -9 and rerun"
+   (``--no-write`` only prints). Exit status 1 when any check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from storyline.eval.benchdoc import write_section
+
+HEADING = "## Soak: kill -9 and rerun"
+FIRST = ["Mira", "Tomas", "Elena", "Joris", "Ines", "Piet", "Anya", "Karel", "Lotte", "Bram"]
+LAST = ["Varga", "Reyl", "Veldt", "Adebayo", "Mandel", "Oster", "Kade", "Linden", "Sorel", "Haas"]
+PLACES = ["Saltmere", "Dunmore", "Brenholt", "Lanport", "Vell", "Northgate", "Tidewater"]
+TOPICS = ["the harbour", "the water tariff", "the new bridge", "the rail link", "the school budget", "the ferry line"]
+OUTLETS = ["Saltmere Courier", "Northgate Post", "Tidewater Wire", "Vell Daily"]
+POLL = 0.1  # seconds between looks at the store while a run goes
+RUN_TIMEOUT = 3600
+
+
+def write_inputs(folder: Path, count: int, seed: int) -> None:
+    """``count`` short articles as .txt files plus ``manifest.csv``; one in ten is a second outlet's verbatim copy."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, previous = [], None
+    for n in range(count):
+        if previous is not None and rng.random() < 0.1:
+            text = previous  # syndicated: the same words, another outlet
+        else:
+            who = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            place, topic = rng.choice(PLACES), rng.choice(TOPICS)
+            text = (f"Officials in {place} said work on {topic} would cost {rng.randint(2, 90)} million crowns.\n\n"
+                    f'"We will not let {topic} fall behind again," mayor {who} said on '
+                    f"{rng.choice(['Monday', 'Tuesday', 'Friday'])}. A vote is due in "
+                    f"{rng.choice(['March', 'June', 'October'])} (item {n}).")
+        previous = text
+        name = f"article-{n:04d}.txt"
+        (folder / name).write_text(text, encoding="utf-8")
+        rows.append({"source": name, "outlet": rng.choice(OUTLETS),
+                     "published": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
+    with open(folder.parent / "manifest.csv", "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["source", "outlet", "published"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def command(inputs: Path, out: Path, mode: str, shard_files: int) -> list[str]:
+    args = [sys.executable, "-m", "storyline", "analyze", str(inputs), "--manifest", str(inputs.parent / "manifest.csv"),
+            "--out", str(out), "--quiet"]
+    if mode == "parts":
+        args += ["--parts", str(out / "parts"), "--files-per-shard", str(shard_files)]
+    return args
+
+
+def readonly(db: Path) -> sqlite3.Connection | None:
+    if not db.is_file():
+        return None
+    try:
+        return sqlite3.connect(f"file:{quote(str(db))}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+
+
+def stored_sources(db: Path) -> list[str]:
+    """The stored articles' sources (one per stored row, so a duplicate shows twice); [] before the store exists."""
+    conn = readonly(db)
+    if conn is None:
+        return []
+    try:
+        return [row[0] for row in conn.execute("SELECT source FROM articles")]
+    except sqlite3.Error:  # the schema is not written yet
+        return []
+    finally:
+        conn.close()
+
+
+def integrity(db: Path) -> str:
+    conn = readonly(db)
+    if conn is None:
+        return "ok (no store yet)"
+    try:
+        return ";".join(row[0] for row in conn.execute("PRAGMA integrity_check"))
+    finally:
+        conn.close()
+
+
+def shards_done(out: Path) -> int:
+    return len(list((out / "parts").glob("shard=*/_SUCCESS")))
+
+
+def comparable(dossier_path: Path) -> str:
+    return json.dumps(json.loads(dossier_path.read_text(encoding="utf-8")), sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class Reference:
+    seconds: float  # the whole uninterrupted run
+    shards_done: float  # parts mode: when every shard was written
+    stored_done: float  # when every article was in the store
+    dossier: str
+    articles: int
+
+
+def reference(inputs: Path, out: Path, mode: str, shard_files: int, shards: int) -> Reference:
+    """The uninterrupted run, timed by phase (polling the parts folder and the store)."""
+    started = time.monotonic()
+    process = subprocess.Popen(command(inputs, out, mode, shard_files), stdout=subprocess.DEVNULL)
+    times: dict[str, float] = {}
+    total = len(list(inputs.glob("*.txt")))
+    while process.poll() is None:
+        time.sleep(POLL)
+        elapsed = time.monotonic() - started
+        if mode == "parts" and shards_done(out) >= shards:
+            times.setdefault("shards", elapsed)
+        if len(stored_sources(out / "storyline.db")) >= total:
+            times.setdefault("stored", elapsed)
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"the uninterrupted {mode} run failed ({process.returncode})")
+    return Reference(seconds, times.get("shards", 0.0), times.get("stored", seconds), comparable(out / "dossier.json"),
+                     len(stored_sources(out / "storyline.db")))
+
+
+@dataclass
+class Kill:
+    mode: str
+    phase: str  # planned
+    at_s: float  # seconds into the run
+    stored_before: int
+    stored_after: int
+    lost: int
+    duplicated: int
+    integrity: str
+    shards_before: int = 0
+
+
+@dataclass
+class Chain:
+    mode: str
+    kills: list[Kill] = field(default_factory=list)
+    runs: int = 0
+    final_articles: int = 0
+    final_duplicated: int = 0
+    dossier_equal: bool = False
+    final_integrity: str = ""
+    seconds: float = 0.0
+
+
+def trigger(phase: str, rng: random.Random, ref: Reference, shards: int, out: Path) -> Callable[[float], bool]:
+    """A test telling when to kill: at a random point of the planned phase."""
+    db = out / "storyline.db"
+    total = ref.articles
+    if phase in ("ingest", "parts-ingest"):  # while articles go into the store
+        now = len(stored_sources(db))
+        # Spread over what is left to store, leaving room for the kills of this phase still to come.
+        target = rng.randint(min(now + 1, total - 1), max(now + 1, now + (total - now) // 2))
+        return lambda elapsed: len(stored_sources(db)) >= target
+    state: dict[str, float] = {}
+    if phase == "shards":  # parts mode: while shards are written, a random time after the target shard
+        done = shards_done(out)
+        target = rng.randint(min(done, shards - 1), max(done, min(shards - 1, done + (shards - done) // 2)))
+        delay = rng.uniform(0, ref.shards_done / shards)
+        reached = lambda: shards_done(out) >= target  # noqa: E731
+    else:  # "corpus", "parts-corpus": every article stored, a random share of what the reference took next
+        delay = rng.uniform(0.02, 0.95) * (ref.seconds - ref.stored_done)
+        reached = lambda: len(stored_sources(db)) >= total  # noqa: E731
+
+    def point(elapsed: float) -> bool:
+        if "at" not in state and reached():
+            state["at"] = elapsed
+        return "at" in state and elapsed - state["at"] >= delay
+
+    return point
+
+
+def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Reference, shard_files: int, shards: int,
+              rng: random.Random) -> Chain:
+    chain = Chain(mode)
+    db = out / "storyline.db"
+    started_chain = time.monotonic()
+    for phase in [*phases, None]:  # None: the last run, to the end
+        chain.runs += 1
+        should_kill = trigger(phase, rng, ref, shards, out) if phase else None
+        process = subprocess.Popen(command(inputs, out, mode, shard_files), stdout=subprocess.DEVNULL,
+                                   start_new_session=True)  # a process group: workers die with the run
+        started = time.monotonic()
+        before: list[str] = []
+        while process.poll() is None:
+            time.sleep(POLL)
+            elapsed = time.monotonic() - started
+            if elapsed > RUN_TIMEOUT:
+                os.killpg(process.pid, signal.SIGKILL)
+                raise RuntimeError(f"{mode} run did not finish within {RUN_TIMEOUT} s")
+            if should_kill is not None:
+                before = stored_sources(db)
+                shards_before = shards_done(out)
+                if should_kill(elapsed):
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+                    after = stored_sources(db)
+                    chain.kills.append(Kill(mode, phase, round(elapsed, 1), len(set(before)), len(after),
+                                            lost=len(set(before) - set(after)), duplicated=len(after) - len(set(after)),
+                                            integrity=integrity(db), shards_before=shards_before))
+                    print(json.dumps(chain.kills[-1].__dict__), flush=True)
+                    break
+        else:
+            if should_kill is not None:  # ended before its point came: no kill this time, so plan it again
+                print(json.dumps({"mode": mode, "phase": phase, "note": "run ended before the kill point"}), flush=True)
+            if process.returncode != 0:
+                raise RuntimeError(f"{mode} run {chain.runs} failed ({process.returncode})")
+    after = stored_sources(db)
+    chain.final_articles, chain.final_duplicated = len(set(after)), len(after) - len(set(after))
+    chain.final_integrity = integrity(db)
+    chain.dossier_equal = comparable(out / "dossier.json") == ref.dossier
+    chain.seconds = round(time.monotonic() - started_chain, 1)
+    return chain
+
+
+def plan(kills: int) -> dict[str, list[str]]:
+    """How the kills share out, in the order a run meets the phases (a rerun resumes, so a chain only
+    moves forward): store mode 3/5 of them, half while storing articles, half in the corpus stages;
+    parts mode the rest, in thirds: writing shards, ingesting them, corpus stages."""
+    store = kills * 3 // 5
+    parts = kills - store
+    thirds = [parts // 3 + (1 if i < parts % 3 else 0) for i in range(3)]
+    return {"store": ["ingest"] * (store - store // 2) + ["corpus"] * (store // 2),
+            "parts": ["shards"] * thirds[0] + ["parts-ingest"] * thirds[1] + ["parts-corpus"] * thirds[2]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--kills", type=int, default=20, help="kill -9 points in all, shared by the two modes")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--files-per-shard", type=int, default=50)
+    parser.add_argument("--no-write", action="store_true", help="print, leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    shards = -(-args.articles // args.files_per_shard)
+    chains, refs = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        inputs = work / "inputs" / "articles"
+        write_inputs(inputs, args.articles, args.seed)
+        for mode, phases in plan(args.kills).items():
+            refs[mode] = reference(inputs, work / f"reference-{mode}", mode, args.files_per_shard, shards)
+            print(json.dumps({"reference": mode, **{k: v for k, v in refs[mode].__dict__.items() if k != "dossier"}}),
+                  flush=True)
+            chains.append(run_chain(inputs, work / f"killed-{mode}", mode, phases, refs[mode], args.files_per_shard,
+                                    shards, rng))
+            print(json.dumps({k: v for k, v in chains[-1].__dict__.items() if k != "kills"}), flush=True)
+    ok = all(k.lost == 0 and k.duplicated == 0 and k.integrity.startswith("ok") for c in chains for k in c.kills) and all(
+        c.dossier_equal and c.final_duplicated == 0 and c.final_integrity == "ok" and c.final_articles == refs[c.mode].articles
+        for c in chains)
+    if not args.no_write:
+        write_section(section(chains, refs, args, ok))
+    return 0 if ok else 1
+
+
+def section(chains: list[Chain], refs: dict[str, Reference], args: argparse.Namespace, ok: bool) -> str:
+    kills = [k for c in chains for k in c.kills]
+    load = os.getloadavg()
+    lines = [
+        HEADING, "",
+        f"Measured {date.today().isoformat()} with `make soak` (`python bench/soak.py --articles {args.articles} "
+        f"--kills {args.kills} --seed {args.seed} --files-per-shard {args.files_per_shard}`), {os.cpu_count()} cores, "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min; the machine was shared). "
+        f"{args.articles} generated fictional articles (seeded; one in ten a second outlet's verbatim copy) as `.txt` "
+        "files with a manifest. Each mode: one uninterrupted run (the reference), then a chain of runs on a fresh "
+        "output folder, each killed with SIGKILL (its whole process group) at a random point of a planned phase and "
+        "started again, the last one left to finish. After each kill: `PRAGMA integrity_check`, articles stored before "
+        "the kill still stored, no input stored twice. At the end: every input stored once and `dossier.json` "
+        "byte-for-byte equal (as sorted JSON) to the reference's.",
+        "",
+        "| mode | reference run | kills (phase: count) | runs | lost | duplicated | integrity_check | articles at the end | dossier equal | chain time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in chains:
+        phases: dict[str, int] = {}
+        for k in c.kills:
+            phases[k.phase] = phases.get(k.phase, 0) + 1
+        lines.append(
+            f"| {c.mode} | {refs[c.mode].seconds:.0f} s, {refs[c.mode].articles} articles | {len(c.kills)} ("
+            + ", ".join(f"{p}: {n}" for p, n in phases.items()) + f") | {c.runs} | {sum(k.lost for k in c.kills)} | "
+            f"{sum(k.duplicated for k in c.kills) + c.final_duplicated} | "
+            f"{'ok' if all(k.integrity.startswith('ok') for k in c.kills) and c.final_integrity == 'ok' else 'FAILED'} | "
+            f"{c.final_articles} | {'yes' if c.dossier_equal else 'NO'} | {c.seconds:.0f} s |")
+    lines += [
+        "",
+        "Kill points (seconds into the run; articles stored just before and just after; parts mode: shards complete "
+        "just before): " + "; ".join(
+            f"{k.mode}/{k.phase} {k.at_s} s {k.stored_before}→{k.stored_after}" +
+            (f" ({k.shards_before} shards)" if k.mode == "parts" else "") for k in kills) + ".",
+        "",
+        f"Outcome: {'all checks held' if ok else 'a check FAILED (see the table)'}.",
+        "", "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
