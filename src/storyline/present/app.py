@@ -67,6 +67,10 @@ class Filters:
     def as_query(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.__slots__ if getattr(self, name)}
 
+    def words_only(self) -> bool:
+        """No field but ``q`` is set (what SQLite alone can rank and page)."""
+        return not any(getattr(self, name) for name in self.__slots__ if name != "q")
+
 
 def filters(
     q: Annotated[str, Query(description="Free text, matched in statements, speakers and article bodies, best match "
@@ -129,6 +133,10 @@ class Explorer:
         if self._views is None or self._views[0] != id(dossier):
             self._views = (id(dossier), DossierViews(dossier, LINKS))
         return self._views[1]
+
+    def frame(self, views: DossierViews) -> dict[str, Any]:
+        """What every page drawn from the dossier passes to its template (the header's search form too)."""
+        return {"views": views, "dossier": views.dossier, "facets": self.facets()}
 
     def facets(self) -> dict[str, list[Any]]:
         """The search form's choices, read once per store generation (not the whole dossier)."""
@@ -198,7 +206,7 @@ class Explorer:
     def hits(self, f: Filters, paging: Paging) -> dict[str, Any]:
         """One page of search results of both kinds, best first, after the filters, with snippets."""
         views = self.views()
-        if not any(getattr(f, name) for name in f.__slots__ if name != "q"):
+        if f.words_only():
             return self._unfiltered_hits(f.q, paging, views)
         holding = self._holding(f, views)
         kept = [hit for hit in self.store.search(f.q) if self._keeps_hit(hit, f, views, holding)]
@@ -349,8 +357,7 @@ def _add_api(app: FastAPI, explorer: Explorer) -> None:
         around the matched words; the other filters narrow the hits."""
         if not f.q:
             raise HTTPException(status_code=422, detail="q: a search needs words")
-        plain = not any(getattr(f, name) for name in f.__slots__ if name != "q")
-        page = explorer.flat_hits(f.q, p) if plain and explorer.store.flat() else explorer.hits(f, p)
+        page = explorer.flat_hits(f.q, p) if f.words_only() and explorer.store.flat() else explorer.hits(f, p)
         page["items"] = [{k: v for k, v in hit.items() if k not in ("parts", "item", "source")} for hit in page["items"]]
         return page
 
@@ -414,38 +421,35 @@ def _page(name: str, **context: Any) -> HTMLResponse:
 
 
 def _add_pages(app: FastAPI, explorer: Explorer) -> None:
-    def base(views: DossierViews) -> dict[str, Any]:
-        return {"views": views, "dossier": views.dossier, "facets": explorer.facets()}
-
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> HTMLResponse:
         views = explorer.views()
-        return _page("overview", overview=overview(views.dossier), **base(views))
+        return _page("overview", overview=overview(views.dossier), **explorer.frame(views))
 
     @app.get("/timeline", response_class=HTMLResponse, include_in_schema=False)
     def timeline_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("timeline", timeline=views.context()["timeline"], **base(views))
+        return _page("timeline", timeline=views.context()["timeline"], **explorer.frame(views))
 
     @app.get("/claims", response_class=HTMLResponse, include_in_schema=False)
     def claims_page() -> HTMLResponse:
-        return _page("claims", **base(explorer.views()))
+        return _page("claims", **explorer.frame(explorer.views()))
 
     @app.get("/claims/{claim_id}", response_class=HTMLResponse, include_in_schema=False)
     def claim_page(claim_id: str) -> HTMLResponse:
         views = explorer.views()
-        return _page("claim", claim=_found(views.claims, claim_id), **base(views))
+        return _page("claim", claim=_found(views.claims, claim_id), **explorer.frame(views))
 
     @app.get("/people", response_class=HTMLResponse, include_in_schema=False)
     def people_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("people", people=people(views.dossier), **base(views))
+        return _page("people", people=people(views.dossier), **explorer.frame(views))
 
     @app.get("/people/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
     def person_page(entity_id: str) -> HTMLResponse:
         views = explorer.views()
         person = _found({p["id"]: p for p in people(views.dossier)}, entity_id)
-        return _page("person", person=person, **base(views))
+        return _page("person", person=person, **explorer.frame(views))
 
     @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
     def articles_page(f: FiltersDep, p: PagingDep) -> HTMLResponse:
@@ -457,12 +461,11 @@ def _add_pages(app: FastAPI, explorer: Explorer) -> None:
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(article_id: str) -> HTMLResponse:
         views = explorer.views()
-        return _page("article", article=_found(views.articles, article_id), **base(views))
+        return _page("article", article=_found(views.articles, article_id), **explorer.frame(views))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(f: FiltersDep, p: PagingDep) -> HTMLResponse:
-        plain = not any(getattr(f, name) for name in f.__slots__ if name != "q")
-        if f.q and plain and explorer.store.flat():  # SQLite ranks and pages: no dossier in memory
+        if f.q and f.words_only() and explorer.store.flat():  # SQLite ranks and pages: no dossier in memory
             results = explorer.flat_hits(f.q, p)
         elif f.q:
             results = explorer.hits(f, p)
@@ -577,13 +580,12 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
     def outlets_page() -> HTMLResponse:
         views = explorer.views()
         sources = _sources(explorer)
-        return _page("outlets", outlets=outlet_list(views.dossier, sources), labels=labels_of(sources),
-                     views=views, dossier=views.dossier, facets=explorer.facets())
+        return _page("outlets", outlets=outlet_list(views.dossier, sources), labels=labels_of(sources), **explorer.frame(views))
 
     @app.get("/outlet", response_class=HTMLResponse, include_in_schema=False)
     def outlet_page(name: Annotated[str, Query(max_length=500)]) -> HTMLResponse:
         views = explorer.views()
-        return _page("outlet", profile=outlet_or_404(name), views=views, dossier=views.dossier, facets=explorer.facets())
+        return _page("outlet", profile=outlet_or_404(name), **explorer.frame(views))
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(label: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
@@ -591,18 +593,17 @@ def _add_watch(app: FastAPI, explorer: Explorer, db_path: str | Path) -> None:
         sources = _sources(explorer)
         labels = labels_of(sources)
         chosen = label or (labels[0] if labels else "")
-        return _page("compare", comparison=label_comparison(views.dossier, sources, chosen), labels=labels,
-                     views=views, dossier=views.dossier, facets=explorer.facets())
+        return _page("compare", comparison=label_comparison(views.dossier, sources, chosen), labels=labels, **explorer.frame(views))
 
     @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
     def alerts_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("alerts", alerts=_alerts(explorer), views=views, dossier=views.dossier, facets=explorer.facets())
+        return _page("alerts", alerts=_alerts(explorer), **explorer.frame(views))
 
     @app.get("/tracked", response_class=HTMLResponse, include_in_schema=False)
     def tracked_page() -> HTMLResponse:
         views = explorer.views()
-        return _page("tracked", tracked=_tracked_views(views, _tracked(explorer), _alerts(explorer)), views=views, dossier=views.dossier, facets=explorer.facets())
+        return _page("tracked", tracked=_tracked_views(views, _tracked(explorer), _alerts(explorer)), **explorer.frame(views))
 
 
 def _error(request: Request, status: int, message: str, detail: Any) -> HTMLResponse | JSONResponse:

@@ -84,7 +84,7 @@ def items_by_id(conn: sqlite3.Connection, statement_ids: list[str], article_ids:
         for row in conn.execute(f"SELECT id, data FROM {STATEMENT_ROWS} WHERE id IN ({marks})", chunk):
             statements[row["id"]] = json.loads(row["data"])
     articles: dict[str, dict[str, Any]] = {}
-    numbers = [int(a[1:]) for a in article_ids if a[1:].isdigit()]
+    numbers = _row_ids(article_ids)
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
@@ -103,7 +103,7 @@ def statement_counts(conn: sqlite3.Connection, article_ids: list[str]) -> dict[s
 
 def openings(conn: sqlite3.Connection, article_ids: list[str], length: int = 400) -> dict[str, str]:
     """The first characters of the given articles' bodies (what an untitled article is headed by)."""
-    numbers = [int(a[1:]) for a in article_ids if a[1:].isdigit()]
+    numbers = _row_ids(article_ids)
     marks = ", ".join("?" for _ in numbers)
     sql = f"SELECT id, substr(body, 1, ?) FROM articles WHERE id IN ({marks})"
     return {f"a{row[0]}": row[1] for row in conn.execute(sql, [length, *numbers])} if numbers else {}
@@ -118,3 +118,8 @@ def facets(conn: sqlite3.Connection) -> dict[str, list[Any]]:
     return {"claims": [{"id": c["id"], "label": c["label"]} for c in lists.get("claims", [])],
             "stories": [{"id": s["id"], "label": s["label"]} for s in lists.get("stories", [])],
             "names": [e["name"] for e in lists.get("entities", [])], "outlets": outlets}
+
+
+def _row_ids(article_ids: list[str]) -> list[int]:
+    """The articles table's row ids of article ids ``a<row id>`` (anything else names no row)."""
+    return [int(a[1:]) for a in article_ids if a[1:].isdigit()]

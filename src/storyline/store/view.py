@@ -139,7 +139,10 @@ class StoreView:
 
     def _index(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(connection, *args)`` on the store's index, or the in-memory one of an old store."""
-        self.dossier() if not self._has_index else self.current()
+        if self._has_index:
+            self.current()
+        else:
+            self.dossier()  # an old store's in-memory index is rebuilt with its dossier
         if self._has_index:
             return function(self.conn, *args)
         with self._memory_lock:
