@@ -222,8 +222,7 @@ def section(results: list[dict], args: argparse.Namespace) -> str:
           for r in results],
         "",
         "Latency is per request from send to parsed answer, so it includes waiting behind the other requests "
-        "of the burst. Every question of this store matches most of it (the same five articles repeated), so "
-        "each distinct question costs one bm25 ranking of tens of thousands of rows.",
+        "of the burst. Every question of this store matches most of it (the same five articles repeated).",
         "",
         "",
     ])
