@@ -236,3 +236,23 @@ def test_serve_threads_share_one_computation_per_store_generation(tmp_path):
         store.save_corpus(store.corpus())
     assert view.cached(("k",), lambda: calls.append(None) or len(calls)) == 2
     view.close()
+
+
+def test_serve_search_answer_encoded_once_per_question_and_generation(tmp_path, monkeypatch):
+    db = write_store(sample_dossier(), tmp_path / "answers.db")
+    app = create_app(db)
+    explorer = app.state.explorer
+    computed = []
+    original = explorer.search_answer
+    monkeypatch.setattr(explorer, "search_answer", lambda f, p: computed.append(f.q) or original(f, p))
+    app_client = TestClient(app)
+    first = app_client.get("/api/search", params={"q": "ferry fares", "per_page": 2})
+    again = app_client.get("/api/search", params={"q": "ferry fares", "per_page": 2})
+    other_page = app_client.get("/api/search", params={"q": "ferry fares", "per_page": 2, "page": 2})
+    assert first.content == again.content and first.json()["items"] != other_page.json()["items"]
+    assert computed == ["ferry fares", "ferry fares"]  # page 1 once, page 2 once
+    assert again.headers["Content-Security-Policy"] == CSP and again.headers["content-type"] == "application/json"
+    with Store(db) as store:  # a writer's commit: the next answer is computed afresh
+        store.save_corpus(store.corpus())
+    app_client.get("/api/search", params={"q": "ferry fares", "per_page": 2})
+    assert len(computed) == 3

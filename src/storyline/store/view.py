@@ -137,6 +137,18 @@ class StoreView:
             future.set_exception(error)
         return future.result()
 
+    def pending(self, key: Hashable) -> Future | None:
+        """The answer :meth:`cached` holds or is computing for ``key`` in this generation, or None.
+
+        Never waits and never computes, so the event loop may call it and await the future.
+        """
+        full = (self.current(), key)
+        with self.lock:
+            future = self._answers.get(full)
+            if future is not None:
+                self._answers.move_to_end(full)
+        return future
+
     def _index(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(connection, *args)`` on the store's index, or the in-memory one of an old store."""
         if self._has_index:
