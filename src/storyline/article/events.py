@@ -45,6 +45,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from spacy.tokens import Span
 
 from storyline.article.incident import features_from_doc
 from storyline.article.language import analysed
@@ -190,13 +191,27 @@ def subject_of(verb: Any) -> Any:
     return None
 
 
+def entity_at(token: Any) -> Any:
+    """The named entity ``token`` lies in, of any label, or None.
+
+    Read from the tokens' IOB tags: ``doc.ents`` builds every entity of the document on each
+    access, which made looking up each trigger's participants quadratic in a long article."""
+    if token.ent_iob_ not in ("B", "I"):
+        return None
+    doc = token.doc
+    start = token.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=token.ent_type_)
+
+
 def entity_of(token: Any) -> Any:
     """The named entity ``token`` lies in, or None."""
-    doc = token.doc
-    for ent in doc.ents:
-        if ent.start <= token.i < ent.end and ent.label_ in NAME_LABELS:
-            return ent
-    return None
+    ent = entity_at(token)
+    return ent if ent is not None and ent.label_ in NAME_LABELS else None
 
 
 def antecedent(pronoun: Any) -> Any:
@@ -345,8 +360,9 @@ def participants(trigger: Any, others: Iterable[Any] = ()) -> list[dict[str, Any
             inside -= {t.i for t in other.subtree}
     heads += [trigger.doc[i] for i in sorted(inside) if is_pronoun(trigger.doc[i]) and trigger.doc[i].dep_ in {"poss", "nsubj", "nsubjpass", "dobj", "pobj"}]
     found: dict[tuple[int, int], str] = {}
-    for ent in trigger.doc.ents:
-        if ent.label_ in PARTICIPANT_LABELS and ent.root.i in inside and ent.root.i != trigger.i:
+    for i in sorted(inside):  # an entity whose root is inside has a token inside: only those are looked at
+        ent = entity_at(trigger.doc[i])
+        if ent is not None and ent.label_ in PARTICIPANT_LABELS and ent.root.i in inside and ent.root.i != trigger.i:
             found[(ent.start_char, ent.end_char)] = ent.label_
     for head in heads:
         if head is None:
