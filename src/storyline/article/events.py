@@ -339,10 +339,12 @@ def summary_of(trigger: Any) -> str:
     return " ".join(t.text for t in names + ordered).strip()
 
 
-def participants(trigger: Any, others: Iterable[Any] = ()) -> list[dict[str, Any]]:
+def participants(trigger: Any, others: dict[int, Any] | None = None) -> list[dict[str, Any]]:
     """The named entities taking part, as character spans (a pronoun as its antecedent's span).
     The phrase of another happening inside the clause is that one's (``meet after his trip to
-    Riyadh``: Riyadh is the trip's), so ``others`` (the article's other triggers) are left out."""
+    Riyadh``: Riyadh is the trip's), so ``others`` (the article's other triggers by token index)
+    are left out."""
+    others = others or {}
     if trigger.pos_ in {"VERB", "AUX"}:
         inside = {t.i for t in trigger.subtree}
         for child in trigger.children:
@@ -355,7 +357,8 @@ def participants(trigger: Any, others: Iterable[Any] = ()) -> list[dict[str, Any
             if child.dep_ in CLAUSES:
                 inside -= {t.i for t in child.subtree}
         heads = [subject_of(trigger.head)] if trigger.dep_ in {"dobj", "nsubjpass"} and trigger.head.pos_ == "VERB" else []
-    for other in others:
+    # Only the triggers inside, in text order: a loop over all of them made a long article quadratic.
+    for other in [others[i] for i in sorted(inside & others.keys())]:
         if other.i != trigger.i and other.i in inside and other.pos_ in {"NOUN", "PROPN"}:
             inside -= {t.i for t in other.subtree}
     heads += [trigger.doc[i] for i in sorted(inside) if is_pronoun(trigger.doc[i]) and trigger.doc[i].dep_ in {"poss", "nsubj", "nsubjpass", "dobj", "pobj"}]
@@ -454,6 +457,7 @@ def find_events(doc: Any, model: TriggerModel | None = None, times: Iterable[dic
     # ``his trip, scheduled for May 13``: the trip is the happening, its ``scheduled`` is not another.
     triggers = [t for t in triggers if not (t.dep_ == "acl" and t.head.i in chosen)]
     found = []
+    by_index = {t.i: t for t in triggers}
     for token in triggers:
         date, date_end = date_of(token, dates)
         start, end = clause_span(token)
@@ -467,7 +471,7 @@ def find_events(doc: Any, model: TriggerModel | None = None, times: Iterable[dic
             "date": date,
             "date_end": date_end,
             "summary": summary_of(token),
-            "participants": participants(token, triggers),
+            "participants": participants(token, by_index),
         }
         if date is None and published and token.tag_ == "VBD" and calendar_date(published):
             event["not_after"] = calendar_date(published)  # a past-tense report: it happened by the article's date

@@ -32,7 +32,7 @@ def doc_of(article: Article) -> Any:
 
 # Bodies longer than this go through spaCy in windows of at most WINDOW_CHARS (spaCy refuses
 # texts over nlp.max_length, 1,000,000 characters, and its memory grows with the text).
-LONG_TEXT = 200_000
+LONG_TEXT = 100_000
 WINDOW_CHARS = 20_000  # spaCy's peak memory grows with the text it is given at once
 
 
@@ -63,7 +63,8 @@ def parse_text(nlp: Any, text: str) -> Any:
         return nlp(text)
     from spacy.tokens import Doc
 
-    docs = list(nlp.pipe(windows(text, min(WINDOW_CHARS, nlp.max_length // 2))))
+    # One window at a time: nlp.pipe's default batch would parse the whole text at once again.
+    docs = list(nlp.pipe(windows(text, min(WINDOW_CHARS, nlp.max_length // 2)), batch_size=1))
     doc = Doc.from_docs(docs, ensure_whitespace=False)
     if doc.text != text:  # the pieces partition the text, so this cannot happen; offsets would be wrong
         raise ValueError("joined windows do not give back the text")
