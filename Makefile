@@ -30,7 +30,7 @@ bench: setup
 	$(BIN)/python bench/bench_throughput.py
 
 fuzz: setup
-	nice $(BIN)/python bench/fuzz_inputs.py --inputs 10000 --runs 20 --no-long --write-docs
+	nice $(BIN)/python bench/fuzz_inputs.py --inputs 10000 --runs 20 --write-docs
 
 # kill -9 at 20 random points of a 500-article run (store mode and parts mode), rerun, check
 # nothing lost or duplicated and the dossier equal to an uninterrupted run's.
