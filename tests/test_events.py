@@ -13,6 +13,7 @@ from storyline.article.events import (
     Events,
     TriggerModel,
     date_range,
+    entity_at,
     find_events,
     learn_trigger_model,
     shipped_model,
@@ -313,3 +314,12 @@ def test_events_blocked_timeline_equals_the_normal_run_on_the_seeds(seed_parts):
     _, times, events = blocked_lists(parts, dossier)
     assert (times, events) == (dossier["times"], dossier["events"])
     assert events
+
+
+def test_events_entity_at_finds_each_entity_from_any_of_its_tokens(nlp):
+    doc = nlp("Mayor Ilse Varnholt met the Saltmere Harbour Board in Dunmore on Tuesday. Nobody else came.")
+    expected = {t.i: (ent.start, ent.end, ent.label_) for ent in doc.ents for t in ent}
+    assert len(expected) >= 4  # the sentence has named entities for the lookup to find
+    for token in doc:
+        ent = entity_at(token)
+        assert (None if ent is None else (ent.start, ent.end, ent.label_)) == expected.get(token.i), token.text
