@@ -12,11 +12,18 @@ of one article and a statement of the other share a claim.
 
 Calibration uses the dev splits and half A of ``breaking-nli-test`` (``split_breaking``);
 the report uses the test splits and half B. Nothing from these files is stored in the repo.
+
+The per-article stages' articles are cached outside the repository when
+``$STORYLINE_CLAIM_PAIRS_CACHE`` names a folder (one pickle per sentence list, keyed by the
+sentences and a hash of the ``storyline/article`` code), so a rerun only redoes the corpus stages.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -74,21 +81,46 @@ def one_sentence_articles(sentences: list[str]) -> list[Any]:
     return docs
 
 
+def analysed(sentences: list[str], options: Any) -> list[Any]:
+    """The one-sentence articles after the per-article stages (from the cache when it has them)."""
+    from storyline.core.pipeline import per_article_pipeline
+    from storyline.core.records import Article
+
+    cache = _cache_file(sentences)
+    if cache is not None and cache.exists():
+        with open(cache, "rb") as handle:
+            return pickle.load(handle)
+    articles = []
+    for record in per_article_pipeline(options).run(one_sentence_articles(sentences)):
+        if isinstance(record, Article):
+            record.id = f"a{int(record.source.split('-')[1].split('.')[0]) + 1}"
+            articles.append(record)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(cache, "wb") as handle:
+            pickle.dump(articles, handle)
+    return articles
+
+
+def _cache_file(sentences: list[str]) -> Path | None:
+    folder = os.environ.get("STORYLINE_CLAIM_PAIRS_CACHE")
+    if not folder:
+        return None
+    digest = hashlib.sha256("\n".join(sentences).encode())
+    for source in sorted((REPO / "src" / "storyline" / "article").glob("*.py")):
+        digest.update(source.read_bytes())
+    return Path(folder) / f"{digest.hexdigest()[:24]}.pkl"
+
+
 def claims_by_sentence(sentences: list[str]) -> list[set[str]]:
     """Each sentence's claims after the whole pipeline (its one-sentence article's statements')."""
     from storyline.article.embed import MemoryCache
     from storyline.core.options import Options
-    from storyline.core.pipeline import per_article_pipeline
-    from storyline.core.records import Article, Corpus
+    from storyline.core.records import Corpus
     from storyline.corpus.local import run_corpus_stages
 
     options = Options(embedding_cache=MemoryCache())
-    articles = []
-    for n, record in enumerate(per_article_pipeline(options).run(one_sentence_articles(sentences))):
-        if isinstance(record, Article):
-            record.id = f"a{int(record.source.split('-')[1].split('.')[0]) + 1}"
-            articles.append(record)
-    corpus = run_corpus_stages(Corpus(articles=articles), options)
+    corpus = run_corpus_stages(Corpus(articles=analysed(sentences, options)), options)
     found: dict[str, set[str]] = defaultdict(set)
     for statement in corpus.statements:
         found[statement["article"]].update(statement.get("claims") or [])
