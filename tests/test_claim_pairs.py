@@ -115,3 +115,25 @@ def test_claim_veto_swap_is_a_substitution_not_a_rewording():
     assert substituted(docs[0], docs[1])  # one colour for another
     assert not substituted(docs[2], docs[3])  # "twelve" and "12" are one number
     assert not substituted(docs[4], docs[5])  # reordered, nothing swapped
+
+
+def test_claim_veto_a_swapped_word_of_place_or_direction_is_another_claim():
+    docs = tagged(["The Harlow ferry will dock near the old Tessel lighthouse",
+                   "The Harlow ferry will dock far from the old Tessel lighthouse",
+                   "The Harlow protest was held inside the old town hall on Sunday",
+                   "The Harlow protest was held outside the old town hall on Sunday",
+                   "Two blasts hit the Valdorian capital on Monday",
+                   "Two blasts rock the Valdorian capital on Monday"])
+    assert substituted(docs[0], docs[1])  # near / far from
+    assert substituted(docs[2], docs[3])  # inside / outside
+    assert not substituted(docs[4], docs[5])  # a verb for its synonym is not a swap
+
+
+@pytest.mark.parametrize("pair", [
+    ("The Harlow ferry will dock near the old Tessel lighthouse on Sunday",
+     "The Harlow ferry will dock far from the old Tessel lighthouse on Sunday"),
+    ("Mira Daskal said the Harlow protest was held inside the old town hall",
+     "Mira Daskal said the Harlow protest was held outside the old town hall"),
+])
+def test_claim_pairs_opposite_place_or_direction_never_shares_a_claim(options, pair):
+    assert claims_of(options, list(pair)) == []
