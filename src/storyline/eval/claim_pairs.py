@@ -68,7 +68,12 @@ def speaker_name(n: int) -> str:
 
 
 def one_sentence_articles(sentences: list[str]) -> list[Any]:
-    """One raw text document per sentence: "<speaker> said: <sentence>"."""
+    """One page per sentence: "<speaker> said: <sentence>", as the one paragraph of an HTML
+    article. Not plain text: the plain-text extractor reads a lone short line in headline
+    style ("... said: Colorado governor visits school shooting victim.") as page furniture,
+    not prose, and skips the article, so the pair would be lost before any claim is made."""
+    from html import escape
+
     from storyline.core.records import InputMeta, RawDoc
 
     docs = []
@@ -77,7 +82,8 @@ def one_sentence_articles(sentences: list[str]) -> list[Any]:
         if text[-1:] not in ".!?":
             text += "."
         meta = InputMeta(title=None, outlet=f"Pair Outlet {n}", published="2026-01-01", published_from="flag")
-        docs.append(RawDoc(source=f"pair-{n}.txt", content=f"{speaker_name(n)} said: {text}\n", fmt="text", meta=meta))
+        page = f"<html><body><article><p>{escape(speaker_name(n))} said: {escape(text)}</p></article></body></html>"
+        docs.append(RawDoc(source=f"pair-{n}.txt", content=page, fmt="html", meta=meta))
     return docs
 
 
