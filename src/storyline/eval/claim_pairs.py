@@ -2,7 +2,7 @@
 
 Each distinct sentence of a pair set in ``../shared/datasets/pairs`` becomes a one-sentence
 article, "<name> said: <sentence>", by a fictional speaker in a fictional outlet of its own; the
-articles go through every per-article and corpus stage, and a pair is *linked* when a statement
+articles go through every per-article stage and the corpus stages claims reads (``CLAIM_STAGES``), and a pair is *linked* when a statement
 of one article and a statement of the other share a claim.
 
 - News paraphrase (STS-B headlines): pairs scored >= 4 must be linked, pairs <= 2 must not; link
@@ -118,6 +118,9 @@ def _cache_file(sentences: list[str]) -> Path | None:
     return Path(folder) / f"{digest.hexdigest()[:24]}.pkl"
 
 
+CLAIM_STAGES = ["entities", "syndication", "claims"]
+
+
 def claims_by_sentence(sentences: list[str]) -> list[set[str]]:
     """Each sentence's claims after the whole pipeline (its one-sentence article's statements')."""
     from storyline.article.embed import MemoryCache
@@ -126,7 +129,8 @@ def claims_by_sentence(sentences: list[str]) -> list[set[str]]:
     from storyline.corpus.local import run_corpus_stages
 
     options = Options(embedding_cache=MemoryCache())
-    corpus = run_corpus_stages(Corpus(articles=analysed(sentences, options)), options)
+    # Only the stages claims reads (statements come from ``entities``); stories and timeline do not matter here.
+    corpus = run_corpus_stages(Corpus(articles=analysed(sentences, options)), options, stages=CLAIM_STAGES)
     found: dict[str, set[str]] = defaultdict(set)
     for statement in corpus.statements:
         found[statement["article"]].update(statement.get("claims") or [])
