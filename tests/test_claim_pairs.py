@@ -115,3 +115,57 @@ def test_claim_veto_swap_is_a_substitution_not_a_rewording():
     assert substituted(docs[0], docs[1])  # one colour for another
     assert not substituted(docs[2], docs[3])  # "twelve" and "12" are one number
     assert not substituted(docs[4], docs[5])  # reordered, nothing swapped
+
+
+def test_claim_veto_a_swapped_word_of_place_or_direction_is_another_claim():
+    docs = tagged(["The Harlow ferry will dock near the old Tessel lighthouse",
+                   "The Harlow ferry will dock far from the old Tessel lighthouse",
+                   "The Harlow protest was held inside the old town hall on Sunday",
+                   "The Harlow protest was held outside the old town hall on Sunday",
+                   "Two blasts hit the Valdorian capital on Monday",
+                   "Two blasts rock the Valdorian capital on Monday"])
+    assert substituted(docs[0], docs[1])  # near / far from
+    assert substituted(docs[2], docs[3])  # inside / outside
+    assert not substituted(docs[4], docs[5])  # a verb for its synonym is not a swap
+
+
+@pytest.mark.parametrize("pair", [
+    ("The Harlow ferry will dock near the old Tessel lighthouse on Sunday",
+     "The Harlow ferry will dock far from the old Tessel lighthouse on Sunday"),
+    ("Mira Daskal said the Harlow protest was held inside the old town hall",
+     "Mira Daskal said the Harlow protest was held outside the old town hall"),
+])
+def test_claim_pairs_opposite_place_or_direction_never_shares_a_claim(options, pair):
+    assert claims_of(options, list(pair)) == []
+
+
+def claims_said_by(options, said):
+    """Each (speaker, outlet, text) a one-statement article of its own, through the claims stage."""
+    articles, statements = [], []
+    for n, (speaker, outlet, text) in enumerate(said, 1):
+        body = f"{speaker} told reporters: {text}."
+        articles.append(Article(source=f"a{n}", input_hash=f"a{n}", content_hash=f"h{n}", body=body, outlet=outlet,
+                                published=f"2026-04-0{n}", id=f"a{n}"))
+        start = body.index(text)
+        statements.append({"id": f"st{n}", "article": f"a{n}", "kind": "direct", "speaker": speaker.lower().replace(" ", "-"),
+                           "text": text, "start": start, "end": start + len(text), "said_on": None, "claim": None})
+    return run_corpus_stages(Corpus(articles=articles, statements=statements), options, stages=["claims"]).claims
+
+
+def test_claim_pairs_paraphrases_by_other_speakers_in_other_outlets_share_one_claim(options):
+    found = claims_said_by(options, [
+        ("Ilse Marr", "Harlow Courier", "The Tessel bridge will stay closed for repairs until the end of May"),
+        ("Joran Vell", "Lisbeth Post", "Repairs will keep the Tessel bridge closed until the end of May"),
+        ("Tamsin Oro", "Valdoria Today", "The Tessel bridge is to stay closed for repairs until the end of May"),
+    ])
+    assert len(found) == 1 and found[0]["statements"] == ["st1", "st2", "st3"]
+    assert sorted(found[0]["outlets"]) == ["Harlow Courier", "Lisbeth Post", "Valdoria Today"]
+
+
+def test_claim_pairs_opposite_positions_with_most_words_shared_stay_apart(options):
+    found = claims_said_by(options, [
+        ("Ilse Marr", "Harlow Courier", "The Valdorian troops will pull back north of the Tessel river by Friday"),
+        ("Joran Vell", "Lisbeth Post", "The Valdorian troops will pull back south of the Tessel river by Friday"),
+        ("Tamsin Oro", "Valdoria Today", "The Valdorian troops will not pull back north of the Tessel river by Friday"),
+    ])
+    assert found == []

@@ -5,7 +5,8 @@ were killed", "the French minister" / "the German minister": the embeddings put 
 near cosine 1 and the pair model misses many of them. What they share is a shape, not a
 vocabulary: line up the two units' content tokens and the only difference is one short
 stretch replaced by another of the same kind (both numbers, both adjectives, both nouns,
-both names of one entity type). A paraphrase usually differs in more places, or swaps a word
+both names of one entity type, or both words of place or direction: "near" / "far from",
+"inside" / "outside", "before" / "after"). A paraphrase usually differs in more places, or swaps a word
 for a spelling or abbreviation of itself ("U.S." / "US", "Mursi" / "Morsi"), which is not
 counted. A replaced number is a different claim wherever it is ("four" and "4" are one).
 
@@ -20,6 +21,10 @@ import re
 from typing import Any
 
 SWAPPABLE_POS = {"NOUN", "PROPN", "NUM", "ADJ"}
+# Prepositions and adverbs are one kind: "near" (ADP) / "far" (ADV), "inside" / "outside". Verbs are not
+# swappable: a verb swapped for another is as often a headline's synonym ("blasts hit" / "blasts
+# rock" the capital) as an opposite, and the tags cannot tell which.
+RELATION_POS = {"ADP", "ADV"}
 MAX_SWAP = 2  # tokens on each side of the one replaced stretch
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "hundred": 100, "thousand": 1000}
@@ -69,7 +74,8 @@ def substituted(a: Any, b: Any) -> bool:
 
 
 def _same_kind(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]) -> bool:
-    kinds = lambda side: {t[1] for t in side if t[1] in SWAPPABLE_POS}  # noqa: E731
+    kinds = lambda side: {"RELATION" if t[1] in RELATION_POS else t[1] for t in side  # noqa: E731
+                          if t[1] in SWAPPABLE_POS | RELATION_POS}
     entities = lambda side: {t[2] for t in side if t[2]}  # noqa: E731
     return bool(kinds(old) & kinds(new)) or bool(entities(old) & entities(new))
 

@@ -23,7 +23,7 @@ How a claim is found
    phrase, a relative or a lone subordinate clause); the pair model
    (:mod:`storyline.corpus.pairmodel`, both orders) must not read a contradiction; the two
    must not be one word swapped for another of the same kind (``claim_veto.substituted``:
-   "yellow" / "red", "12" / "21", "French" / "German") nor one negated and the other not.
+   "yellow" / "red", "12" / "21", "French" / "German", "near" / "far from") nor one negated and the other not.
    A pair that fails the model, the swap or the negation test is a *veto*: it scores minus
    infinity, so the two units can never share a claim.
 5. Average linkage over that sparse graph (:func:`average_linkage`): two

@@ -2,7 +2,7 @@
 
 Each distinct sentence of a pair set in ``../shared/datasets/pairs`` becomes a one-sentence
 article, "<name> said: <sentence>", by a fictional speaker in a fictional outlet of its own; the
-articles go through every per-article and corpus stage, and a pair is *linked* when a statement
+articles go through every per-article stage and the corpus stages claims reads (``CLAIM_STAGES``), and a pair is *linked* when a statement
 of one article and a statement of the other share a claim.
 
 - News paraphrase (STS-B headlines): pairs scored >= 4 must be linked, pairs <= 2 must not; link
@@ -12,11 +12,18 @@ of one article and a statement of the other share a claim.
 
 Calibration uses the dev splits and half A of ``breaking-nli-test`` (``split_breaking``);
 the report uses the test splits and half B. Nothing from these files is stored in the repo.
+
+The per-article stages' articles are cached outside the repository when
+``$STORYLINE_CLAIM_PAIRS_CACHE`` names a folder (one pickle per sentence list, keyed by the
+sentences and a hash of the ``storyline/article`` code), so a rerun only redoes the corpus stages.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -61,7 +68,12 @@ def speaker_name(n: int) -> str:
 
 
 def one_sentence_articles(sentences: list[str]) -> list[Any]:
-    """One raw text document per sentence: "<speaker> said: <sentence>"."""
+    """One page per sentence: "<speaker> said: <sentence>", as the one paragraph of an HTML
+    article. Not plain text: the plain-text extractor reads a lone short line in headline
+    style ("... said: Colorado governor visits school shooting victim.") as page furniture,
+    not prose, and skips the article, so the pair would be lost before any claim is made."""
+    from html import escape
+
     from storyline.core.records import InputMeta, RawDoc
 
     docs = []
@@ -70,25 +82,55 @@ def one_sentence_articles(sentences: list[str]) -> list[Any]:
         if text[-1:] not in ".!?":
             text += "."
         meta = InputMeta(title=None, outlet=f"Pair Outlet {n}", published="2026-01-01", published_from="flag")
-        docs.append(RawDoc(source=f"pair-{n}.txt", content=f"{speaker_name(n)} said: {text}\n", fmt="text", meta=meta))
+        page = f"<html><body><article><p>{escape(speaker_name(n))} said: {escape(text)}</p></article></body></html>"
+        docs.append(RawDoc(source=f"pair-{n}.txt", content=page, fmt="html", meta=meta))
     return docs
+
+
+def analysed(sentences: list[str], options: Any) -> list[Any]:
+    """The one-sentence articles after the per-article stages (from the cache when it has them)."""
+    from storyline.core.pipeline import per_article_pipeline
+    from storyline.core.records import Article
+
+    cache = _cache_file(sentences)
+    if cache is not None and cache.exists():
+        with open(cache, "rb") as handle:
+            return pickle.load(handle)
+    articles = []
+    for record in per_article_pipeline(options).run(one_sentence_articles(sentences)):
+        if isinstance(record, Article):
+            record.id = f"a{int(record.source.split('-')[1].split('.')[0]) + 1}"
+            articles.append(record)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(cache, "wb") as handle:
+            pickle.dump(articles, handle)
+    return articles
+
+
+def _cache_file(sentences: list[str]) -> Path | None:
+    folder = os.environ.get("STORYLINE_CLAIM_PAIRS_CACHE")
+    if not folder:
+        return None
+    digest = hashlib.sha256("\n".join(sentences).encode())
+    for source in sorted((REPO / "src" / "storyline" / "article").glob("*.py")):
+        digest.update(source.read_bytes())
+    return Path(folder) / f"{digest.hexdigest()[:24]}.pkl"
+
+
+CLAIM_STAGES = ["entities", "syndication", "claims"]
 
 
 def claims_by_sentence(sentences: list[str]) -> list[set[str]]:
     """Each sentence's claims after the whole pipeline (its one-sentence article's statements')."""
     from storyline.article.embed import MemoryCache
     from storyline.core.options import Options
-    from storyline.core.pipeline import per_article_pipeline
-    from storyline.core.records import Article, Corpus
+    from storyline.core.records import Corpus
     from storyline.corpus.local import run_corpus_stages
 
     options = Options(embedding_cache=MemoryCache())
-    articles = []
-    for n, record in enumerate(per_article_pipeline(options).run(one_sentence_articles(sentences))):
-        if isinstance(record, Article):
-            record.id = f"a{int(record.source.split('-')[1].split('.')[0]) + 1}"
-            articles.append(record)
-    corpus = run_corpus_stages(Corpus(articles=articles), options)
+    # Only the stages claims reads (statements come from ``entities``); stories and timeline do not matter here.
+    corpus = run_corpus_stages(Corpus(articles=analysed(sentences, options)), options, stages=CLAIM_STAGES)
     found: dict[str, set[str]] = defaultdict(set)
     for statement in corpus.statements:
         found[statement["article"]].update(statement.get("claims") or [])

@@ -307,7 +307,7 @@ def render_pairs(pairs: dict[str, Any] | None, calibration: dict[str, Any] | Non
     news = pairs["news"]
     lines = [
         "Real pairs through the whole pipeline (`storyline.eval.claim_pairs`: each sentence a one-sentence article "
-        "\"<fictional name> said: ...\", all sets in one corpus, every per-article and corpus stage):",
+        "\"<fictional name> said: ...\", all sets in one corpus, every per-article stage and the corpus stages claims reads):",
         "",
         "| set | pairs | result | bar |",
         "| --- | --- | --- | --- |",
