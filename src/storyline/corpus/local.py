@@ -9,7 +9,7 @@ living in a parts directory (``storyline corpus-parts``).
 
 Sentence vectors: each article's claim units and lead (``storyline.article.units``) are looked up
 in ``options.embedding_cache`` (the store's ``embeddings`` table, filled by the per-article stage
-``embed``); what is missing is embedded once here, one text at a time on one thread as ``embed``
+``embed``); what is missing is embedded once here, on one thread and batched by token length as ``embed``
 does, and put in the cache, so an incremental run embeds only new text.
 """
 
@@ -83,7 +83,7 @@ def _vectors(articles: list[Article], options: Options) -> list[dict[str, Any]]:
     missing = [text for text in wanted if cache_key(text) not in known]
     if missing:
         with torch_threads(1):
-            known.update(Embedder(cache, batch_size=1).vectors(missing))
+            known.update(Embedder(cache).vectors(missing))
     return [{cache_key(text): known[cache_key(text)] for text in found} for found in texts]
 
 
