@@ -192,11 +192,27 @@ def subject_of(verb: Any) -> Any:
 
 def entity_of(token: Any) -> Any:
     """The named entity ``token`` lies in, or None."""
-    doc = token.doc
-    for ent in doc.ents:
-        if ent.start <= token.i < ent.end and ent.label_ in NAME_LABELS:
-            return ent
-    return None
+    ent = entities_by_token(token.doc).get(token.i)
+    return ent if ent is not None and ent.label_ in NAME_LABELS else None
+
+
+_ENTS_KEY = ("storyline.events", "ents")
+
+
+def doc_ents(doc: Any) -> tuple[Any, ...]:
+    """``doc.ents``, built once per Doc: spaCy makes new Spans at every access, and the event
+    finder asks for them per token (kept in ``doc.user_data``, which goes with the Doc)."""
+    if _ENTS_KEY not in doc.user_data:
+        doc.user_data[_ENTS_KEY] = tuple(doc.ents)
+    return doc.user_data[_ENTS_KEY]
+
+
+def entities_by_token(doc: Any) -> dict[int, Any]:
+    """The entity of each token index that lies in one (entities never overlap)."""
+    key = (_ENTS_KEY[0], "by token")
+    if key not in doc.user_data:
+        doc.user_data[key] = {i: ent for ent in doc_ents(doc) for i in range(ent.start, ent.end)}
+    return doc.user_data[key]
 
 
 def antecedent(pronoun: Any) -> Any:
@@ -345,7 +361,7 @@ def participants(trigger: Any, others: Iterable[Any] = ()) -> list[dict[str, Any
             inside -= {t.i for t in other.subtree}
     heads += [trigger.doc[i] for i in sorted(inside) if is_pronoun(trigger.doc[i]) and trigger.doc[i].dep_ in {"poss", "nsubj", "nsubjpass", "dobj", "pobj"}]
     found: dict[tuple[int, int], str] = {}
-    for ent in trigger.doc.ents:
+    for ent in doc_ents(trigger.doc):
         if ent.label_ in PARTICIPANT_LABELS and ent.root.i in inside and ent.root.i != trigger.i:
             found[(ent.start_char, ent.end_char)] = ent.label_
     for head in heads:
