@@ -189,3 +189,33 @@ def test_embed_stage_batch_gives_each_article_its_own_vectors():
     assert set(together[0].embeddings) == {cache_key(t) for t in article_texts(first)}
     assert set(together[1].embeddings) == set(alone.embeddings)
     assert all(np.array_equal(together[1].embeddings[k], alone.embeddings[k]) for k in alone.embeddings)
+
+
+def test_embed_corpus_stages_use_the_vectors_the_articles_carry(monkeypatch):
+    """Articles through the per-article stages carry their vectors: the corpus stages without a
+    store embed nothing again, and give what they give when they embed everything themselves."""
+    import copy
+
+    from conftest import FIXTURES
+
+    from storyline.core.options import Options
+    from storyline.core.pipeline import per_article_pipeline
+    from storyline.core.records import Article, Corpus
+    from storyline.corpus.local import run_corpus_stages
+    from storyline.inputs.sources import expand, read_sources
+
+    records = per_article_pipeline(Options()).run(read_sources(list(expand([str(FIXTURES / "corpus")]))))
+    articles = [r for r in records if isinstance(r, Article)]
+    assert len(articles) > 1 and all(a.embeddings for a in articles)
+    bare = [copy.copy(a) for a in articles]
+    for article in bare:
+        article.embeddings = {}
+    fresh = run_corpus_stages(Corpus(articles=bare), Options())  # embeds every text here
+
+    def refuse(self, texts):
+        raise AssertionError(f"embedded {len(texts)} texts again")
+
+    monkeypatch.setattr(Embedder, "_encode", refuse)
+    carried = run_corpus_stages(Corpus(articles=articles), Options())
+    assert carried.statements == fresh.statements and carried.stories == fresh.stories
+    assert carried.claims == fresh.claims and carried.events == fresh.events

@@ -313,3 +313,19 @@ def test_events_blocked_timeline_equals_the_normal_run_on_the_seeds(seed_parts):
     _, times, events = blocked_lists(parts, dossier)
     assert (times, events) == (dossier["times"], dossier["events"])
     assert events
+
+
+def test_events_entity_of_matches_a_scan_of_doc_ents(nlp):
+    """``entity_of`` answers from a map built once per Doc: the same entity (or none) as scanning
+    ``doc.ents`` for every token, also after the Doc's entities were read once."""
+    from storyline.article.events import NAME_LABELS, doc_ents, entity_of
+
+    doc = nlp("Mayor Ilse Varga of Port Alder met the Norvania Fisheries Board in Kestrel on Monday, "
+              "and the board said it would answer her by May.")
+    assert doc_ents(doc) == tuple(doc.ents) and doc.ents
+    for token in doc:
+        scanned = next((e for e in doc.ents if e.start <= token.i < e.end and e.label_ in NAME_LABELS), None)
+        found = entity_of(token)
+        assert (found is None) == (scanned is None), token.text
+        if found is not None:
+            assert (found.start, found.end, found.label_) == (scanned.start, scanned.end, scanned.label_)
