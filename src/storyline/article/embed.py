@@ -108,6 +108,9 @@ class Embedder:
 # Linear takes another path below that (measured on this CPU build: a one-token text alone differs
 # in the last bits from it batched; every longer text alone equals it batched, in any company).
 MIN_ROWS = 4
+# At most this many tokens in one batch: attention's scores grow with length squared times batch
+# size (64 texts of 256 tokens would hold 200 MB per layer), and the vectors do not depend on it.
+MAX_BATCH_TOKENS = 4096
 
 
 def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -141,8 +144,9 @@ def length_batches(model: Any, texts: list[str], batch_size: int) -> Iterator[tu
         by_length.setdefault(length, []).append(index)
     for length in sorted(by_length):
         members = by_length[length]
-        for start in range(0, len(members), batch_size):
-            yield length, members[start : start + batch_size]
+        size = max(1, min(batch_size, MAX_BATCH_TOKENS // length))  # long texts: fewer at once
+        for start in range(0, len(members), size):
+            yield length, members[start : start + size]
 
 
 @contextmanager
