@@ -130,3 +130,92 @@ def test_embed_stage_texts_are_the_claim_units_and_the_lead():
         claim_text(body[start:end]), claim_text(body[clause[0] : clause[1]]), claim_text(body[start + 22 : end]),
         lead_text(article),
     ]
+
+
+# -- batching by token length ---------------------------------------------------
+
+
+BATCH_TEXTS = [
+    "The ferry service to the outer islands resumes on Monday.",
+    "Fishermen in Port Alder say the new quota is too low.",
+    "talk",
+    "strike",
+    "The council of Norvania approved the harbour budget after a long debate on wages.",
+    "The ferry operator denied that any safety inspection had been skipped last winter.",
+    "quota",
+]
+
+
+def test_embed_batched_vector_equals_the_text_alone():
+    """Grouped by token length, a text's vector is the one it gets alone (to float rounding)."""
+    from storyline.article.embed import encode
+
+    together = encode(BATCH_TEXTS)
+    alone = np.stack([encode([text])[0] for text in BATCH_TEXTS])
+    assert together.shape == (len(BATCH_TEXTS), DIMENSIONS)
+    assert np.allclose(together, alone, atol=1e-6)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_embed_batched_vector_does_not_depend_on_order_or_company():
+    """The same bits whatever order, batch size or other texts a text comes with: what makes the
+    ``embed`` stage's vectors the same in every executor and shard."""
+    from storyline.article.embed import encode
+
+    reference = dict(zip(BATCH_TEXTS, encode(BATCH_TEXTS)))
+    shuffled = BATCH_TEXTS[::-1] + ["An unrelated sentence about the weather in the valley."]
+    for batch_size in (1, 2, 64):
+        for text, vector in zip(shuffled, encode(shuffled, batch_size)):
+            if text in reference:
+                assert np.array_equal(vector, reference[text]), (text, batch_size)
+    for text in BATCH_TEXTS:  # alone, a one-word text is repeated up to MIN_ROWS tokens
+        assert np.array_equal(encode([text])[0], reference[text]), text
+
+
+def test_embed_stage_batch_gives_each_article_its_own_vectors():
+    """Two articles in one batch: each carries the vectors of its own texts, the same as embedded alone."""
+    from storyline.article.embed import EmbedArticle, article_texts
+    from storyline.core.options import Options
+    from storyline.core.records import Article
+
+    def article(name, body):
+        return Article(source=name, input_hash=name, content_hash=name, body=body, title=name.title(),
+                       findings={"statements": [{"start": 0, "end": len(body)}], "events": [{"trigger": "strike"}]})
+
+    first, second = article("one", BATCH_TEXTS[0]), article("two", BATCH_TEXTS[1])
+    stage = EmbedArticle(Options())
+    together = list(stage.run([first, second]))
+    alone = list(stage.run([article("two", BATCH_TEXTS[1])]))[0]
+    assert set(together[0].embeddings) == {cache_key(t) for t in article_texts(first)}
+    assert set(together[1].embeddings) == set(alone.embeddings)
+    assert all(np.array_equal(together[1].embeddings[k], alone.embeddings[k]) for k in alone.embeddings)
+
+
+def test_embed_corpus_stages_use_the_vectors_the_articles_carry(monkeypatch):
+    """Articles through the per-article stages carry their vectors: the corpus stages without a
+    store embed nothing again, and give what they give when they embed everything themselves."""
+    import copy
+
+    from conftest import FIXTURES
+
+    from storyline.core.options import Options
+    from storyline.core.pipeline import per_article_pipeline
+    from storyline.core.records import Article, Corpus
+    from storyline.corpus.local import run_corpus_stages
+    from storyline.inputs.sources import expand, read_sources
+
+    records = per_article_pipeline(Options()).run(read_sources(list(expand([str(FIXTURES / "corpus")]))))
+    articles = [r for r in records if isinstance(r, Article)]
+    assert len(articles) > 1 and all(a.embeddings for a in articles)
+    bare = [copy.copy(a) for a in articles]
+    for article in bare:
+        article.embeddings = {}
+    fresh = run_corpus_stages(Corpus(articles=bare), Options())  # embeds every text here
+
+    def refuse(self, texts):
+        raise AssertionError(f"embedded {len(texts)} texts again")
+
+    monkeypatch.setattr(Embedder, "_encode", refuse)
+    carried = run_corpus_stages(Corpus(articles=articles), Options())
+    assert carried.statements == fresh.statements and carried.stories == fresh.stories
+    assert carried.claims == fresh.claims and carried.events == fresh.events

@@ -323,3 +323,19 @@ def test_events_entity_at_finds_each_entity_from_any_of_its_tokens(nlp):
     for token in doc:
         ent = entity_at(token)
         assert (None if ent is None else (ent.start, ent.end, ent.label_)) == expected.get(token.i), token.text
+
+
+def test_events_entity_of_matches_a_scan_of_doc_ents(nlp):
+    """``entity_of`` (read from the tokens' IOB tags) gives the same entity, or none, as scanning
+    ``doc.ents`` for every token."""
+    from storyline.article.events import NAME_LABELS, entity_of
+
+    doc = nlp("Mayor Ilse Varga of Port Alder met the Norvania Fisheries Board in Kestrel on Monday, "
+              "and the board said it would answer her by May.")
+    assert doc.ents
+    for token in doc:
+        scanned = next((e for e in doc.ents if e.start <= token.i < e.end and e.label_ in NAME_LABELS), None)
+        found = entity_of(token)
+        assert (found is None) == (scanned is None), token.text
+        if found is not None:
+            assert (found.start, found.end, found.label_) == (scanned.start, scanned.end, scanned.label_)

@@ -100,14 +100,53 @@ class Embedder:
         return {**known, **new}
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = load_model().encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return vectors.astype(np.float32)
+        return encode(texts, self.batch_size)
+
+
+# A text's vector is the same bits whatever it is batched with, provided the batch holds only texts
+# of its token length (no padding) and the batch has at least MIN_ROWS tokens in all: torch's
+# Linear takes another path below that (measured on this CPU build: a one-token text alone differs
+# in the last bits from it batched; every longer text alone equals it batched, in any company).
+MIN_ROWS = 4
+# At most this many tokens in one batch: attention's scores grow with length squared times batch
+# size (64 texts of 256 tokens would hold 200 MB per layer), and the vectors do not depend on it.
+MAX_BATCH_TOKENS = 4096
+
+
+def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    """Unit-length vectors of ``texts`` (one row each, in order), batched by token length.
+
+    Texts of one token length go through the model together, at most ``batch_size`` at a time,
+    so nothing is padded and each vector depends on its text only: the same in every executor,
+    shard and batch, and the same bits as the text encoded alone (except texts of one word
+    piece, see ``MIN_ROWS``). Always on one thread: on two, a text's bits depend on its batch. One text at a time reads all the weights per text; a batch reads
+    them once, which is where the time goes on one core."""
+    model = load_model()
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    if not texts:
+        return out
+    with torch_threads(1):  # on more threads, the bits change with the batch's company
+        for tokens, indices in length_batches(model, list(texts), max(1, batch_size)):
+            batch = [texts[i] for i in indices]
+            copies = -(-MIN_ROWS // (tokens * len(batch)))  # ceil: a too-small batch goes in repeated
+            vectors = model.encode(batch * copies, batch_size=len(batch) * copies, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False)
+            out[indices] = vectors[: len(batch)]
+    return out
+
+
+def length_batches(model: Any, texts: list[str], batch_size: int) -> Iterator[tuple[int, list[int]]]:
+    """(token length, indices of ``texts``) in batches of one token length each (as the model
+    truncates), shortest first."""
+    lengths = model.preprocess(texts)["attention_mask"].sum(dim=1).tolist()
+    by_length: dict[int, list[int]] = {}
+    for index, length in enumerate(lengths):
+        by_length.setdefault(length, []).append(index)
+    for length in sorted(by_length):
+        members = by_length[length]
+        size = max(1, min(batch_size, MAX_BATCH_TOKENS // length))  # long texts: fewer at once
+        for start in range(0, len(members), size):
+            yield length, members[start : start + size]
 
 
 @contextmanager
@@ -149,29 +188,33 @@ class EmbedArticle:
     """Per-article stage: the article's sentence vectors, carried on ``Article.embeddings``
     for the driver to put into the store's cache, so ``claims`` and ``stories`` embed nothing new.
 
-    Each text goes through the model alone, on one thread: MiniLM's floats change in the last
-    bits with what a text is padded and batched with and with the thread count, so this way a
-    vector depends on its text only, and is the same with one local process, a pool of them,
-    Dask or a parts run. Unpadded single texts are also faster on one core than padded batches
-    (docs/benchmarks.md, "Embedding on the workers"). Texts the cache already holds (the
-    store's, when the stage runs in the driver) are skipped.
+    The texts of a whole batch of articles go to the model together, grouped by token length
+    (:func:`encode`), on one thread: a vector depends on its text only, whatever it is batched
+    with, so it is the same with one local process, a pool of them, Dask or a parts run (and
+    the thread count is pinned because MiniLM's floats may change with it). Texts the cache
+    already holds (the store's, when the stage runs in the driver) are skipped.
     """
 
     def __init__(self, options: Any) -> None:
         self.cache = options.embedding_cache
-        self.embedder = Embedder(None, batch_size=1)
+        self.embedder = Embedder(None)
 
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
+        records = list(records)  # one batch: its articles' texts are embedded together
+        wanted = {id(record): self.missing_texts(record)
+                  for record in records if isinstance(record, Article)}
+        texts = sorted({text for found in wanted.values() for text in found.values()})
+        vectors: dict[str, np.ndarray] = {}
+        if texts:
+            with torch_threads(1):
+                vectors = self.embedder.vectors(texts)
         for record in records:
             if isinstance(record, Article):
-                record.embeddings = self.vectors_of(record)
+                record.embeddings = {key: vectors[key] for key in wanted[id(record)]}
             yield record
 
-    def vectors_of(self, article: Article) -> dict[str, np.ndarray]:
+    def missing_texts(self, article: Article) -> dict[str, str]:
+        """The article's texts to embed, by :func:`cache_key`: those the cache does not hold."""
         texts = {cache_key(text): text for text in article_texts(article)}
         known = self.cache.get_many(sorted(texts)) if self.cache is not None and texts else {}
-        missing = [text for key, text in texts.items() if key not in known]
-        if not missing:
-            return {}
-        with torch_threads(1):
-            return self.embedder.vectors(missing)
+        return {key: text for key, text in texts.items() if key not in known}

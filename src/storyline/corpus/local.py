@@ -9,7 +9,7 @@ living in a parts directory (``storyline corpus-parts``).
 
 Sentence vectors: each article's claim units and lead (``storyline.article.units``) are looked up
 in ``options.embedding_cache`` (the store's ``embeddings`` table, filled by the per-article stage
-``embed``); what is missing is embedded once here, one text at a time on one thread as ``embed``
+``embed``); what is missing is embedded once here, on one thread and batched by token length as ``embed``
 does, and put in the cache, so an incremental run embeds only new text.
 """
 
@@ -75,15 +75,17 @@ def write_one_shard(parts: Path, articles: list[Article], options: Options, vect
 
 
 def _vectors(articles: list[Article], options: Options) -> list[dict[str, Any]]:
-    """Per article, the vectors of the texts the corpus stages embed: the cache's, else the model's."""
+    """Per article, the vectors of the texts the corpus stages embed: the cache's, else those the
+    articles carry (the ``embed`` stage's, when nothing stored them), else the model's."""
     texts = [article_texts(article) for article in articles]
     wanted = sorted({text for found in texts for text in found})
+    carried = {key: vector for article in articles for key, vector in (article.embeddings or {}).items()}
     cache = options.embedding_cache
-    known = cache.get_many([cache_key(t) for t in wanted]) if cache is not None and wanted else {}
+    known = {**carried, **(cache.get_many([cache_key(t) for t in wanted]) if cache is not None and wanted else {})}
     missing = [text for text in wanted if cache_key(text) not in known]
     if missing:
         with torch_threads(1):
-            known.update(Embedder(cache, batch_size=1).vectors(missing))
+            known.update(Embedder(cache).vectors(missing))
     return [{cache_key(text): known[cache_key(text)] for text in found} for found in texts]
 
 

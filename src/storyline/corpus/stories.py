@@ -326,7 +326,7 @@ def _lead_vectors(shard: ShardInfo, articles: list[tuple[int, Article]]) -> np.n
     missing = [lead_text(a) for _, a in articles if cache_key(lead_text(a)) not in known]
     if missing:  # a shard written before the ``embed`` stage: embed as that stage would have
         with torch_threads(1):
-            known.update(Embedder(None, batch_size=1).vectors(missing))
+            known.update(Embedder(None).vectors(missing))
     vectors = [np.asarray(known[cache_key(lead_text(a))], dtype=np.float32) for _, a in articles]
     return np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
 

@@ -457,8 +457,8 @@ def storyline_events(parsed: dict[str, Parsed], names: list[str]) -> EventRun:
     cache = MemoryCache()
     cache.put_many({cache_key(lead_text(a)): parsed[a.id].lead_vector for a in articles})
     lemmas = sorted({e["trigger"] for a in articles for e in a.findings.get("events") or []})
-    with torch_threads(1):  # as the ``embed`` stage embeds them: one text at a time
-        cache.put_many(Embedder(None, batch_size=1).vectors(lemmas))
+    with torch_threads(1):  # as the ``embed`` stage embeds them
+        cache.put_many(Embedder(None).vectors(lemmas))
     corpus = run_corpus_stages(Corpus(articles=articles), Options(embedding_cache=cache), stages=["stories", "timeline"])
     event_of: dict[tuple[str, int, int], str] = {}
     for event in corpus.events:
