@@ -195,7 +195,7 @@ def article_spans(
     ]
     for event in events:
         for index, mention in enumerate(event.get("mentions") or []):
-            if mention.get("article") == article_id:
+            if mention.get("article") == article_id and mention.get("part") != "title":  # body offsets only
                 spans.append(
                     {"id": mention_anchor(event["id"], index), "start": mention["start"], "end": mention["end"], "kind": "event"}
                 )
