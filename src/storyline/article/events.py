@@ -15,6 +15,12 @@ its lemma (``TriggerModel``). Its weights ship with the package
 (``storyline.eval.train_events``) from the ECB+ tuning topics only. A lemma never
 seen in training falls back on the other features.
 
+The headline is read too (``title_events``): it often names the happening
+the article is about (``5.9 Earthquake Jolts Iran``). A Title Case headline
+is parsed with its common words lowered (``headline_text``), so the parser
+sees a sentence, not one long name; its mentions carry ``"part": "title"``
+and offsets into the title.
+
 Each event mention carries:
 
 - ``summary``: who did what (to whom), where, from the parse: the subject's
