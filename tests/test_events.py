@@ -85,6 +85,16 @@ def test_events_summary_never_cuts_a_title(nlp):
     assert "met" in words
 
 
+def test_events_summary_keeps_a_negating_determiner(nlp):
+    doc = nlp("The convoy crossed the border with no escort.")
+    crossing = next(t for t in doc if t.lemma_ == "cross")
+    escort = next(t for t in doc if t.lower_ == "escort")
+    from storyline.article.events import name_phrase
+
+    assert [t.text for t in name_phrase(escort)] == ["no", "escort"]  # never "escort" alone: the opposite
+    assert "crossed" in summary_of(crossing)
+
+
 def test_events_pronoun_possessor_is_the_right_participant(nlp):
     text = ("Governor Mira Kessel indicated she may meet Premier Jonas Reuter after her upcoming trip to Valdora, "
             "scheduled for May 13-16.")

@@ -267,7 +267,7 @@ def name_phrase(token: Any) -> list[Any]:
         return list(entity_of(named))
     words = [token]
     for left in token.lefts:
-        if left.dep_ in NAME_PARTS or left.dep_ == "det" and left.lower_ == "the":
+        if left.dep_ in NAME_PARTS or left.dep_ == "det" and left.lower_ in {"the", "no"}:  # "no" keeps the negation
             words.extend(t for t in left.subtree if not t.is_punct and t.dep_ != "case")
     # ``the secretary of state``: a title ends after its ``of`` phrase, not before it.
     of = next((c for c in token.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
