@@ -7,6 +7,7 @@ import pytest
 from storyline.eval.ecb import (
     EventRun,
     Gold,
+    Parsed,
     align,
     bcubed,
     clusters_of,
@@ -132,3 +133,17 @@ def test_ecb_loader_reads_the_shared_set() -> None:
         if "spans" not in mention:
             assert text[mention["start"] : mention["end"]] == mention["text"]
         assert inside_scored((mention["article"], mention["start"], mention["end"]), gold.scored_spans)
+
+
+def test_ecb_headline_and_body_triggers_map_to_the_file():
+    text = "Flood Sweeps Through Brennick\n\nA flood swept through Brennick on Monday."
+    body = "A flood swept through Brennick on Monday."
+    parsed = Parsed("x.txt", "Flood Sweeps Through Brennick", None, body, text.find(body), {}, b"")
+    title = {"trigger_start": 6, "trigger_end": 12, "part": "title"}
+    in_body = {"trigger_start": 8, "trigger_end": 13}
+    start, end = parsed.finding_in_file(title, text)
+    assert text[start:end] == "Sweeps"
+    start, end = parsed.finding_in_file(in_body, text)
+    assert text[start:end] == "swept"
+    untitled = Parsed("y.txt", None, None, body, text.find(body), {}, b"")
+    assert untitled.finding_in_file(title, text) is None

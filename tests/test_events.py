@@ -15,9 +15,11 @@ from storyline.article.events import (
     date_range,
     entity_at,
     find_events,
+    headline_text,
     learn_trigger_model,
     shipped_model,
     summary_of,
+    title_events,
 )
 from storyline.article.times import Times, tag_times
 from storyline.core.options import Options
@@ -82,6 +84,16 @@ def test_events_summary_never_cuts_a_title(nlp):
     # The subject is the whole name or the whole phrase, never a piece of the title before the name.
     assert words[:2] == ["Ilya", "Brenner"] or words[0] == "Valdoran"
     assert "met" in words
+
+
+def test_events_summary_keeps_a_negating_determiner(nlp):
+    doc = nlp("The convoy crossed the border with no escort.")
+    crossing = next(t for t in doc if t.lemma_ == "cross")
+    escort = next(t for t in doc if t.lower_ == "escort")
+    from storyline.article.events import name_phrase
+
+    assert [t.text for t in name_phrase(escort)] == ["no", "escort"]  # never "escort" alone: the opposite
+    assert "crossed" in summary_of(crossing)
 
 
 def test_events_pronoun_possessor_is_the_right_participant(nlp):
@@ -154,6 +166,50 @@ def test_events_stage_leaves_events_and_incident_features():
     (incident,) = out.findings["incident"]
     assert "kessel" in incident["names"] and incident["terms"]
     assert Events.name == "events" and Times.name == "times"
+
+
+# --- the headline -------------------------------------------------------------------------
+
+FLOOD_BODY = ("A flood swept through the valley town of Brennick on Monday. Mayor Ilse Varga said the flood "
+              "destroyed two bridges. Crews from Oster County cleared the roads.")
+
+
+def test_events_headline_text_lowers_common_words_and_keeps_names():
+    title = "Flood Sweeps Through Brennick, Destroys Two Bridges"
+    lowered = headline_text(title, FLOOD_BODY)
+    assert len(lowered) == len(title)
+    assert lowered.startswith("flood sweeps through Brennick")  # Brennick: only ever capitalised in the body
+    assert "destroys two bridges" in lowered
+    sentence_case = "Flood sweeps through Brennick"
+    assert headline_text(sentence_case, FLOOD_BODY) == sentence_case  # already sentence case: untouched
+    assert headline_text("FLOOD HITS BRENNICK", FLOOD_BODY) == "FLOOD HITS BRENNICK"  # capitals only: no Title Case words
+
+
+def test_events_title_events_have_title_offsets_and_its_case(nlp):
+    title = "Flood Sweeps Through Brennick"
+    found = title_events(title, FLOOD_BODY, VERBS_AND_EVENT_NOUNS, nlp=nlp)
+    sweep = next(e for e in found if e["trigger"] == "sweep")
+    assert sweep["part"] == "title" and title[sweep["trigger_start"] : sweep["trigger_end"]] == "Sweeps"
+    assert sweep["summary"].startswith("Flood Sweeps")  # who did what, in the title's own case
+    assert sweep["date"] is None and "not_after" not in sweep  # a headline carries no date of its own here
+    assert title_events(None, FLOOD_BODY, VERBS_AND_EVENT_NOUNS, nlp=nlp) == []
+
+
+def test_events_headline_happening_joins_the_body_mentions_and_keeps_its_part():
+    body = "A flood swept through Brennick on Monday, the mayor said."
+    records = [Article(source=f"f{k}", input_hash=f"f{k}", content_hash=f"f{k}", body=body, published="2025-04-08",
+                       title="Flood Sweeps Through Brennick" if k == 1 else None, id=f"a{k}") for k in (1, 2)]
+    articles = analysed(records)
+    stories = [{"id": "s1", "label": "flood", "articles": ["a1", "a2"]}]
+    events = run_corpus_stages(Corpus(articles=articles, entities=[], stories=stories), Options(),
+                               stages=["timeline"]).events
+    jsonschema.validate(events, {**SCHEMA["properties"]["events"], "$defs": SCHEMA["$defs"]})
+    in_title = [(e, m) for e in events for m in e["mentions"] if m.get("part") == "title"]
+    assert in_title and all(m["text"] == records[0].title[m["start"] : m["end"]] for _, m in in_title)
+    from storyline.present.report import article_spans
+
+    assert all(s["start"] < len(body) for e, _ in in_title for s in article_spans("a1", [], [e]))  # body spans only
+    assert len([s for e, _ in in_title for s in article_spans("a1", [], [e])]) < sum(len(e["mentions"]) for e, _ in in_title)
 
 
 # --- across articles --------------------------------------------------------------------

@@ -179,3 +179,13 @@ def test_report_csp_allows_only_its_own_scripts():
     assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert csp.count("'sha256-") == html.count("<script>")  # one hash per inline script
     assert "connect-src" not in csp and csp.startswith("default-src 'none'")
+
+
+def test_report_event_link_skips_headline_mentions():
+    from storyline.present.report import Links, event_href
+
+    event = {"id": "v7", "mentions": [{"article": "a2", "start": 0, "end": 5, "text": "Flood", "part": "title"},
+                                      {"article": "a3", "start": 10, "end": 16, "text": "flood"}]}
+    assert event_href(event, Links()) == "#evm-v7-1"  # the body mention's anchor, not the headline's
+    only_title = {"id": "v8", "mentions": [event["mentions"][0]]}
+    assert event_href(only_title, Links()) == "#ar-a2" and event_href(only_title, Links(app=True)) == "/articles/a2"

@@ -15,6 +15,12 @@ its lemma (``TriggerModel``). Its weights ship with the package
 (``storyline.eval.train_events``) from the ECB+ tuning topics only. A lemma never
 seen in training falls back on the other features.
 
+The headline is read too (``title_events``): it often names the happening
+the article is about (``5.9 Earthquake Jolts Iran``). A Title Case headline
+is parsed with its common words lowered (``headline_text``), so the parser
+sees a sentence, not one long name; its mentions carry ``"part": "title"``
+and offsets into the title.
+
 Each event mention carries:
 
 - ``summary``: who did what (to whom), where, from the parse: the subject's
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -275,7 +282,7 @@ def name_phrase(token: Any) -> list[Any]:
         return list(entity_of(named))
     words = [token]
     for left in token.lefts:
-        if left.dep_ in NAME_PARTS or left.dep_ == "det" and left.lower_ == "the":
+        if left.dep_ in NAME_PARTS or left.dep_ == "det" and left.lower_ in {"the", "no"}:  # "no" keeps the negation
             words.extend(t for t in left.subtree if not t.is_punct and t.dep_ != "case")
     # ``the secretary of state``: a title ends after its ``of`` phrase, not before it.
     of = next((c for c in token.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
@@ -500,6 +507,60 @@ def clause_span(trigger: Any) -> tuple[int, int]:
     return start.idx, last.idx + len(last.text)
 
 
+# --- the headline ---------------------------------------------------------------------
+
+TITLE = "title"  # an event found in the article's title has ``"part": "title"``; its offsets are the title's
+WORD = re.compile(r"[A-Z][a-z]+(?:['\u2019-][A-Za-z]+)*")
+
+
+def headline_text(title: str, body: str) -> str:
+    """A Title Case headline with its common words lowered, so the parser reads ``Earthquake Jolts
+    Iran`` as a sentence (``earthquake jolts Iran``) and not as one long name; same length, so its
+    offsets are the title's. A word keeps its capital when the body writes it capitalised and never
+    in lower case (a name: ``Iran``); a headline in sentence case is left as it is."""
+    words = list(WORD.finditer(title))
+    alphabetic = re.findall(r"[A-Za-z]+", title)
+    if len(alphabetic) < 3 or len(words) < 0.6 * len(alphabetic):
+        return title
+    lower = {w for w in re.findall(r"[a-z][a-z'-]*", body)}
+    capital = {w.lower() for w in WORD.findall(body)}
+    chars = list(title)
+    for match in words:
+        word = match.group().lower()
+        if word in lower or word not in capital:
+            chars[match.start()] = chars[match.start()].lower()
+            chars[match.start() + 1 : match.end()] = list(match.group()[1:].lower())
+    return "".join(chars)
+
+
+def title_events(title: str | None, body: str, model: TriggerModel, published: str | None = None,
+                 nlp: Any = None) -> list[dict[str, Any]]:
+    """The happenings the headline reports (``5.9 Earthquake Jolts Iran``), from a parse of the
+    headline: undated (the ``times`` stage reads the body), offsets into the title."""
+    if not title or not title.strip():
+        return []
+    from storyline.article.parse import load_nlp, parse_text
+
+    doc = parse_text(nlp or load_nlp(), headline_text(title, body))
+    found = find_events(doc, model, (), published)
+    for event in found:
+        event["summary"] = restore_case(event["summary"], title, doc)
+        event["part"] = TITLE
+    return found
+
+
+def restore_case(summary: str, title: str, doc: Any) -> str:
+    """The summary's words as the title writes them (the parse saw some of them lowered)."""
+    cased = {t.text: title[t.idx : t.idx + len(t.text)] for t in doc}
+    return " ".join(cased.get(word, word) for word in summary.split())
+
+
+def article_events(doc: Any, title: str | None, body: str, model: TriggerModel, times: Iterable[dict[str, Any]] = (),
+                   published: str | None = None, nlp: Any = None) -> list[dict[str, Any]]:
+    """An article's happenings: its headline's, then its body's."""
+    return title_events(title, body, model, published, nlp) + find_events(doc, model, times, published)
+
+
 @register_stage("events")
 class Events:
     """Fill ``findings["events"]`` (happenings) and ``findings["incident"]`` (what the article
@@ -513,6 +574,7 @@ class Events:
             if isinstance(record, Article) and analysed(record):  # English only (storyline.article.language)
                 doc = doc_of(record)
                 times = record.findings.get("times") or []
-                record.findings["events"] = find_events(doc, shipped_model(), times, record.published)
+                record.findings["events"] = article_events(doc, record.title, record.body, shipped_model(), times,
+                                                           record.published)
                 record.findings["incident"] = [features_from_doc(doc, record.title, times).as_finding()]
             yield record

@@ -132,12 +132,13 @@ def time_row(article: Article, time: dict[str, Any]) -> dict[str, Any]:
 
 
 def mention_of(article: Article, event: dict[str, Any], vector: Any = None) -> dict[str, Any]:
-    """An article's event finding as ``chain_mentions`` compares it."""
+    """An article's event finding as ``chain_mentions`` compares it (a headline's offsets are the title's)."""
+    text = (article.title or "") if event.get("part") == "title" else article.body
     return {
         **event,
         "article": article.id,
-        "text": article.body[event["start"] : event["end"]],
-        "names": [article.body[p["start"] : p["end"]] for p in event.get("participants") or []],
+        "text": text[event["start"] : event["end"]],
+        "names": [text[p["start"] : p["end"]] for p in event.get("participants") or []],
         "vector": vector,
     }
 
@@ -156,7 +157,8 @@ def event_of(group: list[dict[str, Any]], index: EntityIndex) -> dict[str, Any]:
         "summary": best["summary"],
         "entities": entity_ids,
         "mentions": [{"article": m["article"], "start": m["start"], "end": m["end"], "text": m["text"],
-                      "trigger_start": m["trigger_start"], "trigger_end": m["trigger_end"]} for m in group],
+                      "trigger_start": m["trigger_start"], "trigger_end": m["trigger_end"],
+                      **({"part": m["part"]} if m.get("part") else {})} for m in group],
     }
     bounds = [m["not_after"] for m in group if m.get("not_after")]
     if not dated and bounds:

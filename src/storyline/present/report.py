@@ -137,6 +137,15 @@ def mention_anchor(event_id: str, index: int) -> str:
     return f"evm-{event_id}-{index}"
 
 
+def event_href(event: dict[str, Any], links: Links) -> str:
+    """An event's first mention in an article body (a headline's mention has no anchor there: its article)."""
+    mentions = event.get("mentions") or []
+    index = next((k for k, m in enumerate(mentions) if m.get("part") != "title"), None)
+    if index is None:
+        return links.article(mentions[0]["article"]) if mentions else ""
+    return links.span(mentions[index]["article"], mention_anchor(event["id"], index))
+
+
 # -- article bodies with their spans ------------------------------------------
 
 
@@ -195,7 +204,7 @@ def article_spans(
     ]
     for event in events:
         for index, mention in enumerate(event.get("mentions") or []):
-            if mention.get("article") == article_id:
+            if mention.get("article") == article_id and mention.get("part") != "title":  # body offsets only
                 spans.append(
                     {"id": mention_anchor(event["id"], index), "start": mention["start"], "end": mention["end"], "kind": "event"}
                 )
@@ -277,8 +286,7 @@ def timeline(dossier: dict[str, Any], links: Links, claimed_only: bool = False) 
     items: list[dict[str, Any]] = []
     year_unknown: list[dict[str, Any]] = []
     for event in dossier["events"]:
-        mentions = event.get("mentions") or []
-        href = links.span(mentions[0]["article"], mention_anchor(event["id"], 0)) if mentions else ""
+        href = event_href(event, links)
         entry = {"id": f"event-{event['id']}", "group": "events", "label": event.get("summary") or "",
                  "date": event.get("date"), "date_end": event.get("date_end"), "href": href}
         _place(entry, items, year_unknown)
