@@ -265,3 +265,40 @@ def test_statements_quote_after_a_colon_paragraph_takes_its_cue(framed):
     [quote] = [s for s in statements if s["kind"] == "direct"]
     assert FRAMED[quote["start"] : quote["end"]].startswith("Nobody sails")
     assert quote["cue"] == "told" and names[quote["speaker_key"]] == "Joris Veldt"
+
+
+def _contents(nlp, text: str) -> dict[str, str]:
+    """Cue -> content text of each statement of ``text``."""
+    statements, _ = find_statements(nlp(text))
+    return {s["cue"]: text[s["start"] : s["end"]] for s in statements}
+
+
+@pytest.mark.parametrize("text, cue, content", [
+    ("Senator Ilse Brandt has called for a full audit of the harbour accounts.\n", "called",
+     "for a full audit of the harbour accounts"),
+    ("The ferry union is calling for the ministry to publish the figures.\n", "calling",
+     "for the ministry to publish the figures"),
+    ("Harbour master Tomas Wehrle pointed to the falling number of visitors.\n", "pointed",
+     "to the falling number of visitors"),
+    ("Mayor Tomas Wehrle warned on Tuesday of a sharp rise in ferry fares.\n", "warned",
+     "of a sharp rise in ferry fares"),
+    ("Tomas Wehrle described the plan as a disaster for the town.\n", "described",
+     "the plan as a disaster for the town"),
+])
+def test_statements_object_of_a_cue_is_its_content(nlp, text, cue, content):
+    assert _contents(nlp, text)[cue] == content
+
+
+def test_statements_date_or_medium_is_never_the_content(nlp):
+    found = _contents(nlp, "Tomas Wehrle spoke on Tuesday. Ilse Brandt spoke on television about the bridge.\n")
+    assert list(found.values()) == ["about the bridge"]
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Ilse Brandt said she expects Tomas Wehrle to recover from the flu, which kept him home for a week.\n",
+     "she expects Tomas Wehrle to recover from the flu"),
+    ("Ilse Brandt said she had met Tomas Wehrle, the harbour master.\n", "she had met Tomas Wehrle"),
+    ("Ilse Brandt said the bridge, which opened in 1990, was safe.\n", "the bridge, which opened in 1990, was safe"),
+])
+def test_statements_trailing_aside_is_cut_off_the_content(nlp, text, content):
+    assert _contents(nlp, text)["said"] == content

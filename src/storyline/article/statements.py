@@ -374,7 +374,7 @@ class StatementFinder:
             if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
                 content = object_content(verb)
             elif content is None and perfect and cue_subject(verb) is not None:
-                content = object_content(verb, infinitive_only=True)
+                content = object_content(verb)  # ``has called for X``, ``has vowed to X``
         if content is None:
             return
         start, end = content
