@@ -55,9 +55,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
+
+from storyline.article import names
 
 NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
 _ENABLED: ContextVar[bool] = ContextVar("storyline_coref", default=True)
@@ -511,8 +511,8 @@ class Coref:
                 for obj in child.children:
                     if obj.dep_ != "pobj":
                         continue
-                    names = [obj] + [c for c in obj.children if c.dep_ == "compound"]
-                    for name in names:
+                    candidates = [obj] + [c for c in obj.children if c.dep_ == "compound"]
+                    for name in candidates:
                         if name.ent_type_ or name.pos_ == "PROPN":
                             named = self.noun_phrase(name)
                             if named is not None:
@@ -568,7 +568,7 @@ class Coref:
     def _infer_genders(self) -> dict[str, str]:
         votes: dict[str, Counter[str]] = {}
         text = self.finder.text
-        first_names = _first_names()
+        first_names = names.first_names()
         for cluster in self.mentions.clusters:
             if cluster.kind != "person":
                 continue
@@ -600,17 +600,6 @@ class Coref:
             if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
                 genders[key] = ranked[0][0]
         return genders
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> dict[str, str]:
-    """First name -> gender, from the data table ``first_names.tsv`` (package data)."""
-    out = {}
-    for line in files("storyline.article").joinpath("first_names.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            gender, names = line.split("\t", 1)
-            out.update((name, gender.strip()) for name in names.split())
-    return out
 
 
 def _countries(words: Any) -> set[str]:
