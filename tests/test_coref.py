@@ -106,3 +106,15 @@ def test_coref_first_person_of_a_column_is_the_writer_its_last_line_presents() -
             "Brandvold is a reporter for the Veldhaven Courier.\n")
     assert _speaker_of(text, "the new fares would empty") == "Brandvold"
     assert _speaker_of(text.replace("is a reporter for", "is the town on"), "the new fares would empty") is None
+
+
+def test_coref_relative_clause_on_a_predicate_noun_is_the_subject() -> None:
+    text = "The ferry dispute was raised by Oskar Lind. Lind is a councillor who said the fares were unfair.\n"
+    assert _speaker_of(text, "the fares were unfair") == "Oskar Lind"
+
+
+def test_coref_shared_surname_is_the_person_named_most() -> None:
+    text = ("Sen. Marta Quist and her brother Tomas Quist spoke in Veldhaven. Marta Quist said the bridge was "
+            "unsafe. Marta Quist said the ferry was late. Tomas Quist said nothing.\n\n"
+            "Quist said the council had ignored the warnings.\n")
+    assert _speaker_of(text, "the council had ignored") == "Marta Quist"

@@ -302,3 +302,9 @@ def test_statements_date_or_medium_is_never_the_content(nlp):
 ])
 def test_statements_trailing_aside_is_cut_off_the_content(nlp, text, content):
     assert _contents(nlp, text)["said"] == content
+
+
+def test_statements_quoted_relative_clause_stays_in_the_content(nlp):
+    text = ('Ilse Brandt said the town wants to reach the goal of its plan, which is "a harbour open to '
+            'every boat."\n')
+    assert _contents(nlp, text)["said"].endswith('every boat."')

@@ -208,7 +208,7 @@ class Coref:
         person of its sentence before it (``As for Trump, he said``), else the latest salient person."""
         gender = PRONOUN_GENDER[token.lower_]
         for head in (token.head, token.head.head):
-            if head.ent_type_ == "PERSON" and head.i != token.i:
+            if head.ent_type_ == "PERSON" and head.i != token.i and not self._quoted(head.idx):
                 named = self.mentions.cluster_at(_entity_span(head))
                 if named is not None and self._agrees(named, gender):
                     return named
@@ -274,7 +274,8 @@ class Coref:
         return cluster.kind == "person" or (cluster.spoke and len(cluster.name_folded) == 1 and cluster.kind == "other")
 
     def _quoted(self, at: int) -> bool:
-        return any(q.open < at < q.close for q in self.finder.full_quotes)
+        """Inside any quotation, a phrase in quotes too: a person named there is talked about."""
+        return any(q.open < at < q.close for q in self.finder.quotes)
 
     def _inside_content(self, at: int) -> bool:
         return any(a <= at < b for a, b in self.contents)
@@ -295,6 +296,9 @@ class Coref:
             antecedent = self.doc[i] if i >= 0 else None
         if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
             return None
+        if antecedent.dep_ == "attr":  # ``X is a councillor who said …``: the councillor is X
+            subject = next((c for c in antecedent.head.children if c.dep_ == "nsubj"), None)
+            antecedent = subject if subject is not None else antecedent
         if token.lower_ in ("who", "whom"):
             antecedent = self._person_head(antecedent)
         return self.noun_phrase(antecedent)

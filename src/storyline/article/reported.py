@@ -62,6 +62,10 @@ SPEECH_NOUNS = frozenset(
 )
 
 
+# Tokens of quotation marks.
+QUOTE_TOKENS = frozenset({'"', "“", "”", "''", "``", "„", "«", "»"})
+
+
 # ----------------------------------------------------------- parse helpers
 def verb_lemma(token: Token) -> str:
     """The lemma, or a regular stem when the lemmatizer slips (``hopes`` → ``hop``)."""
@@ -259,6 +263,8 @@ def cut_trailing_aside(tokens: list[Token]) -> list[Token]:
             continue  # a restrictive clause (``the people that …``) is part of the phrase; the parser
             # sometimes hangs ``, which …`` on the verb (advcl)
         comma = t.left_edge.i - 1
+        if any(x.text in QUOTE_TOKENS for x in t.subtree):
+            continue  # ``…, which is "…"``: the speaker's own words (a narrator does not speak in quotes)
         if comma > tokens[0].i + 1 and t.doc[comma].text == "," and t.head.i < comma:
             return [x for x in tokens if x.i < comma]
     return tokens

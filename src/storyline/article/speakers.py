@@ -295,8 +295,8 @@ class Mentions:
                     if len(first) == 1 or first[0] == folded[0]:
                         return c
                 return None
-            if same_last:
-                return max(same_last, key=lambda c: c.hits[-1][0] if c.hits else -1)
+            if same_last:  # ``Quist`` with two Quists named: the one the article names most, then the latest
+                return max(same_last, key=lambda c: (len(c.hits), c.hits[-1][0] if c.hits else -1))
             if kind == "person":
                 firsts = [c for c in people if len(c.name_folded) > 1 and c.name_folded[0] == folded[0]]
                 if len(firsts) == 1:
