@@ -118,3 +118,16 @@ def test_coref_shared_surname_is_the_person_named_most() -> None:
             "unsafe. Marta Quist said the ferry was late. Tomas Quist said nothing.\n\n"
             "Quist said the council had ignored the warnings.\n")
     assert _speaker_of(text, "the council had ignored") == "Marta Quist"
+
+
+def test_coref_the_company_is_the_organisation_that_spoke_just_before() -> None:
+    text = ("The Halden Trading Company lost the port contract last year.\n\n"
+            "Veldtron Shipping says its yards have doubled their output since then.\n\n"
+            "The company said the new cranes would arrive in May.\n")
+    assert _speaker_of(text, "the new cranes would") == "Veldtron Shipping"
+
+
+def test_coref_the_governor_is_the_one_in_office_not_a_former_governor() -> None:
+    text = ("Former Gov. Lena Ostrova and Gov. Piet Haldane toured the new quay on Monday.\n\n"
+            "\"This quay will serve the town for fifty years,\" the governor said.\n")
+    assert _speaker_of(text, "This quay will serve") == "Piet Haldane"

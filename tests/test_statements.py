@@ -308,3 +308,11 @@ def test_statements_quoted_relative_clause_stays_in_the_content(nlp):
     text = ('Ilse Brandt said the town wants to reach the goal of its plan, which is "a harbour open to '
             'every boat."\n')
     assert _contents(nlp, text)["said"].endswith('every boat."')
+
+
+def test_statements_abbreviated_title_fits_its_role_noun():
+    from storyline.article.speakers import role_score
+
+    assert role_score("governor", [], ["Gov."]) > 0
+    assert role_score("governor", [], ["former Gov."]) == 0
+    assert role_score("governor", ["former"], ["former Gov."]) > 0

@@ -165,8 +165,10 @@ def resolve(finder: Any, found: Any, span: Any) -> Any:
         return state.pronoun(tokens[0])
     if span.root.lower_ in ("latter", "former"):
         return state.latter_or_former(span.root) or NOBODY
-    if span.root.pos_ != "NOUN" or span.root.ent_type_ or state.mentions.cluster_at(span) is not None:
-        return None  # a name: the finder's own rules
+    common = span.root.pos_ == "NOUN" or span.root.pos_ == "PROPN" and span.root.text.islower()
+    if not common or span.root.ent_type_ and not span.root.text.islower() \
+            or state.mentions.cluster_at(span) is not None:
+        return None  # a name: the finder's own rules (a lowercase word tagged PROPN is a common noun)
     cluster = state.description(span)
     return NOBODY if cluster is None and len(tokens) > 1 else cluster
 
@@ -387,8 +389,26 @@ class Coref:
         if head in ORG_NOUNS:
             if head == "campaign":
                 return self.campaign_owner(root) or self.person_before(root.idx, None)
-            return self.same_noun_owner(root) or self.org_before(root.idx, head)
+            return self.same_noun_owner(root) or self.subject_org_before(root) or self.org_before(root.idx, head)
         return self.person_role(span, head)
+
+    def subject_org_before(self, root: Any) -> Any:
+        """``Veldtron said … The company added …``: the organisation that was the subject or the speaker of
+        the sentence before (or of its own sentence, before the noun)."""
+        start = _sentence_start(root)
+        begin = _sentence_start(self.doc[start - 1]) if start > 0 else start
+        found = None
+        for token in self.doc[begin : root.i]:
+            if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN"):
+                continue
+            cluster = self.mentions.cluster_at(_entity_span(token))
+            if cluster is not None and cluster.kind == "organization":
+                found = cluster
+        if found is None:
+            speakers = [f for f in self.finder.found if begin <= f.cue[0] < root.idx and f.speaker_key]
+            keyed = [self._cluster_by_key(f.speaker_key) for f in speakers]
+            found = next((c for c in reversed(keyed) if c is not None and c.kind == "organization"), None)
+        return found
 
     def same_noun_owner(self, root: Any) -> Any:
         """``the group`` after ``the trade group for the Blue Cross plans``: whom the text tied that noun to."""
@@ -559,8 +579,9 @@ class Coref:
         for start, _ in cluster.spans:
             before = self.finder.text[max(0, start - 12) : start].split()
             word = before[-1].lower().rstrip(".") if before else ""
-            if word in TITLE_ROLES:
-                out.append(TITLE_ROLES[word])
+            if word in TITLE_ROLES:  # ``Former Gov. X`` is no longer in office (``speakers.role_score``)
+                former = len(before) > 1 and before[-2].lower() in ("former", "ex-", "ex")
+                out.append(("former " if former else "") + TITLE_ROLES[word])
         return out
 
     # -- genders from the text

@@ -50,6 +50,12 @@ ROLE_SYNONYMS = {
 }
 
 
+# Abbreviated titles as the role nouns that stand for them later (``Gov. X`` ... ``the governor``).
+TITLE_ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
+                       "adm": "admiral", "col": "colonel", "lt": "lieutenant", "sgt": "sergeant", "prof": "professor",
+                       "dr": "doctor", "pres": "president", "supt": "superintendent", "insp": "inspector"}
+
+
 # Head nouns of role descriptions, never names of organisations.
 ROLE_WORDS = TITLE_WORDS | set(ROLE_SYNONYMS) | {"fm", "official", "officials", "leader", "head", "chief"}
 
@@ -511,7 +517,9 @@ def role_score(head: str, modifiers: list[str], roles: Iterable[str]) -> int:
     best = 0
     for role in roles:
         low = role.lower()
-        words = re.findall(r"[\w.]+", low)
+        words = [TITLE_ABBREVIATIONS.get(w.rstrip("."), w) for w in re.findall(r"[\w.]+", low)]
+        if ("former" in words or "ex" in words) and "former" not in modifiers:
+            continue  # ``the governor`` is the one in office, not a former governor
         if head.endswith("s") and head[:-1] in words:
             words = words + [head]
         if not any(re.search(rf"(^|\s){re.escape(w)}(\s|$)", " ".join(words)) for w in wanted):
