@@ -316,3 +316,14 @@ def test_statements_abbreviated_title_fits_its_role_noun():
     assert role_score("governor", [], ["Gov."]) > 0
     assert role_score("governor", [], ["former Gov."]) == 0
     assert role_score("governor", ["former"], ["former Gov."]) > 0
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Ilse Brandt cited her years as harbour master and as a city councillor in contrast to Tomas Wehrle, "
+     "who lacks experience.\n", "her years as harbour master and as a city councillor in contrast to Tomas Wehrle"),
+    ("Ilse Brandt cited her own endorsements from 88 captains on Tuesday.\n", "her own endorsements from 88 captains"),
+    ("Ilse Brandt called for a new quay in a compromise the council rejected, but Tomas Wehrle would keep the old one.\n",
+     "for a new quay in a compromise the council rejected"),
+])
+def test_statements_object_content_runs_to_the_end_of_the_object(nlp, text, content):
+    assert list(_contents(nlp, text).values())[0] == content

@@ -319,7 +319,7 @@ class Coref:
         return token
 
     def first_person(self, token: Any) -> Any:
-        quote = next((q for q in self.finder.full_quotes if q.open < token.idx < q.close), None)
+        quote = next((q for q in self.finder.quotes if q.open < token.idx < q.close), None)  # a phrase too
         if quote is not None:
             outer = next((f for f in self.finder.found if f.start <= token.idx < f.end and f.speaker_key), None)
             return self._cluster_by_key(outer.speaker_key) if outer is not None else None

@@ -44,7 +44,9 @@ OBJECT_PREPS = frozenset({"for", "about", "as", "against", "on", "of"})
 # Nouns of a medium or an occasion: ``said on television``, ``wrote on Twitter`` tell where, not what.
 MEDIUM_NOUNS = frozenset(
     """television tv radio air camera phone telephone line twitter facebook instagram x website blog
-    podcast show program programme stage floor call interview broadcast record behalf""".split()
+    podcast show program programme stage floor call interview broadcast record behalf statement speech
+    letter email post tweet release conference briefing hearing rally meeting event debate appearance
+    remarks visit trip session forum""".split()
 )
 
 
@@ -219,8 +221,10 @@ def object_content(verb: Token, infinitive_only: bool = False) -> tuple[int, int
     parts = [c for c in verb.children if c.i > verb.i and _is_object_part(verb, c, infinitive_only)]
     if not parts:
         return None
+    if not infinitive_only and verb.lemma_.lower() not in ADDRESSEE_VERBS:
+        parts += [c for c in verb.children if c.i > parts[0].i and c not in parts and _continues_object(c)]
     tokens = [t for p in parts for t in subtree_span(p)]
-    tokens = cut_trailing_aside(_strip_punct(sorted(tokens, key=lambda t: t.i)))
+    tokens = _cut_trailing_date(cut_trailing_aside(_cut_clause(verb, _strip_punct(sorted(tokens, key=lambda t: t.i)))))
     if not tokens:
         return None
     return tokens[0].idx, _end_of(tokens)
@@ -243,10 +247,44 @@ def _is_object_part(verb: Token, c: Token, infinitive_only: bool) -> bool:
     return c.dep_ == "dobj" and not addressed and c.pos_ != "PRON" and c.lower_ not in ("so", "nothing")
 
 
+def _cut_clause(verb: Token, tokens: list[Token]) -> list[Token]:
+    """``called for X in a compromise, but Y would leave it``: a clause with a subject of its own
+    coordinated inside an object is the writer's next sentence, not part of the object."""
+    for t in tokens:
+        if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and t.head is not verb \
+                and any(c.dep_ in SUBJECT_DEPS for c in t.children) and t.left_edge.i > tokens[0].i:
+            cut = t.left_edge.i
+            while cut > tokens[0].i and (t.doc[cut - 1].dep_ == "cc" or t.doc[cut - 1].is_punct):
+                cut -= 1
+            return [x for x in tokens if x.i < cut]
+    return tokens
+
+
+def _cut_trailing_date(tokens: list[Token]) -> list[Token]:
+    """``cited endorsements from 88 captains on Tuesday``: a date phrase ending the object says when."""
+    for t in tokens[1:]:
+        if t.dep_ == "prep" and t.right_edge.i == tokens[-1].i and t.head.i >= tokens[0].i \
+                and all(o.ent_type_ in ("DATE", "TIME") for o in t.children if o.dep_ == "pobj") \
+                and any(o.dep_ == "pobj" for o in t.children):
+            return [x for x in tokens if x.i < t.i]
+    return tokens
+
+
+def _continues_object(c: Token) -> bool:
+    """A later dependent of the cue that the parser hung on the verb but belongs to its object:
+    ``cited her years as X and as Y``, ``cited endorsements from 88 captains``. Not a new clause,
+    an adverbial clause, a date, a place or the occasion."""
+    if c.dep_ == "prep":
+        return not is_circumstance(c)
+    if c.dep_ == "conj":
+        return c.pos_ not in ("VERB", "AUX")
+    return c.dep_ in ("dobj", "dative", "oprd", "acomp")
+
+
 def is_circumstance(prep: Token) -> bool:
     """``on Tuesday``, ``on television``, ``in a statement``: when or where it was said, not what."""
     objects = [c for c in prep.children if c.dep_ == "pobj"]
-    return bool(objects) and all(o.ent_type_ in ("DATE", "TIME") or o.lemma_.lower() in MEDIUM_NOUNS
+    return bool(objects) and all(o.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "FAC") or o.lemma_.lower() in MEDIUM_NOUNS
                                  for o in objects)
 
 
@@ -265,7 +303,7 @@ def cut_trailing_aside(tokens: list[Token]) -> list[Token]:
         comma = t.left_edge.i - 1
         if any(x.text in QUOTE_TOKENS for x in t.subtree):
             continue  # ``…, which is "…"``: the speaker's own words (a narrator does not speak in quotes)
-        if comma > tokens[0].i + 1 and t.doc[comma].text == "," and t.head.i < comma:
+        if comma > tokens[0].i + 1 and t.doc[comma].text in (",", "--", "—", "–") and t.head.i < comma:
             return [x for x in tokens if x.i < comma]
     return tokens
 
