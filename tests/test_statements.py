@@ -327,3 +327,21 @@ def test_statements_abbreviated_title_fits_its_role_noun():
 ])
 def test_statements_object_content_runs_to_the_end_of_the_object(nlp, text, content):
     assert list(_contents(nlp, text).values())[0] == content
+
+
+def test_statements_saying_noun_with_a_that_clause_is_a_statement_anywhere(nlp):
+    text = "Tomas Wehrle repeated his earlier claim that the ferry had never been late.\n"
+    statements, _ = find_statements(nlp(text))
+    assert [text[s["start"] : s["end"]] for s in statements] == ["the ferry had never been late"]
+    text = "The council rejected Ilse Brandt's claim that the quay was unsafe.\n"
+    statements, mentions = find_statements(nlp(text))
+    names = {m["key"]: m["name"] for m in mentions}
+    [claim] = statements
+    assert text[claim["start"] : claim["end"]] == "the quay was unsafe" and names[claim["speaker_key"]] == "Ilse Brandt"
+
+
+def test_statements_comma_while_clause_is_the_writers_but_a_bare_while_clause_is_said(nlp):
+    said = _contents(nlp, "Ilse Brandt said the quay was closed while the cranes were repaired.\n")["said"]
+    assert said == "the quay was closed while the cranes were repaired"
+    said = _contents(nlp, "Ilse Brandt said the quay was closed, while the council met in the town hall.\n")["said"]
+    assert said == "the quay was closed"

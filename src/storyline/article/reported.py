@@ -320,7 +320,9 @@ def span_without_mark(head: Token) -> tuple[int, int]:
     for child in head.children:
         if child.dep_ == "advcl" and child.i > head.i and child.left_edge.i > 0:
             before = head.doc[child.left_edge.i - 1]
-            if before.text in (",", "—", "–", "-") and child.tag_ == "VBG" or child.left_edge.lower_ in ("though", "although", "while", "as"):
+            aside = before.text in (",", "—", "–", "-")  # ``X, while Y``: the writer's; ``X while Y``: said
+            if aside and (child.tag_ == "VBG" and is_speech_verb(child) or child.left_edge.lower_ in ("while", "as")) \
+                    or child.left_edge.lower_ in ("though", "although"):
                 cut = child.left_edge.i - (1 if before.is_punct else 0)
                 tokens = [t for t in tokens if t.i < cut]
                 break
