@@ -131,3 +131,9 @@ def test_coref_the_governor_is_the_one_in_office_not_a_former_governor() -> None
     text = ("Former Gov. Lena Ostrova and Gov. Piet Haldane toured the new quay on Monday.\n\n"
             "\"This quay will serve the town for fifty years,\" the governor said.\n")
     assert _speaker_of(text, "This quay will serve") == "Piet Haldane"
+
+
+def test_coref_group_noun_with_a_place_possessor_is_still_the_group() -> None:
+    text = ("The Veldhaven Anglers Association says the new fishing rules are unfair.\n\n"
+            "The nation's largest fishing group said the rules would cost 2,000 jobs.\n")
+    assert _speaker_of(text, "the rules would cost") == "Veldhaven Anglers Association"

@@ -372,8 +372,12 @@ class Coref:
         possessor = next((t for t in root.children if t.dep_ == "poss"), None)
         if possessor is not None and _animate(root):
             return None  # ``his wife``, ``the minister's spokeswoman``: someone else, unnamed
+        head = root.lemma_.lower() if root.tag_ not in ("NNS", "NNPS") else root.lower_
         if possessor is not None and possessor.pos_ == "NOUN" and not possessor.ent_type_:
-            return self.description(self.doc[possessor.left_edge.i : possessor.i + 1])  # ``the mogul's plan``
+            owner = self.description(self.doc[possessor.left_edge.i : possessor.i + 1])  # ``the mogul's plan``
+            if owner is not None or head not in ORG_NOUNS:
+                return owner  # ``the nation's largest gun group``: a group still, whoever the nation is
+            possessor = None
         if possessor is not None and possessor.lower_ in POSSESSIVE_PRONOUNS:
             pronoun = POSSESSIVE_PRONOUNS[possessor.lower_]
             if pronoun in ("he", "she"):
@@ -381,7 +385,6 @@ class Coref:
             return self.org_before(possessor.idx, None)
         if any(t.lower_ in ("a", "an", "some", "another", "one") for t in span):
             return None  # indefinite: someone new
-        head = root.lemma_.lower() if root.tag_ not in ("NNS", "NNPS") else root.lower_
         if head in ("latter", "former") or root.lower_ in ("latter", "former"):
             return self.latter_or_former(root)
         if head in DOCUMENT_NOUNS or root.lower_ in DOCUMENT_NOUNS:
