@@ -137,3 +137,9 @@ def test_coref_group_noun_with_a_place_possessor_is_still_the_group() -> None:
     text = ("The Veldhaven Anglers Association says the new fishing rules are unfair.\n\n"
             "The nation's largest fishing group said the rules would cost 2,000 jobs.\n")
     assert _speaker_of(text, "the rules would cost") == "Veldhaven Anglers Association"
+
+
+def test_coref_first_and_surname_after_a_role_is_a_person_whatever_the_tagger_says() -> None:
+    text = ("Former Veldtron CEO Karen Holt named a quiet harbour as her favourite place.\n\n"
+            "She said the harbour was the best in the country.\n")
+    assert _speaker_of(text, "the harbour was the best") == "Karen Holt"

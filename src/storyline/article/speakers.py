@@ -172,6 +172,8 @@ class Mentions:
         entry = names.known(" ".join(words))
         if entry is not None and entry.kind != "title":
             kind = entry.kind  # the table's kind wins over the tagger's (``Crimea`` is a place)
+        if kind == "organization" and entry is None and _person_after_role(ent, words):
+            kind = "person"  # ``spokesman Joris Veldt`` tagged as an organisation
         canonical = entry.name if entry is not None and entry.kind != "title" else ""
         cluster = next((c for c in self.clusters if canonical and c.canonical == canonical), None) \
             or self.acronyms.get(" ".join(words)) or self._match_name(words, kind, ent.start_char)
@@ -415,6 +417,13 @@ def trim_entity(ent: Span) -> Span | None:
     if start >= end:
         return None
     return Span(doc, start, end, label=ent.label_)
+
+
+def _person_after_role(ent: Span, words: list[str]) -> bool:
+    """A first name and a surname written after a role (``harbour spokesman Joris Veldt``): a person,
+    whatever the tagger said."""
+    return 2 <= len(words) <= 3 and words[0].lower() in names.first_names() \
+        and all(w[:1].isupper() for w in words) and bool(_roles_of(ent))
 
 
 def _is_subject(token: Token) -> bool:
