@@ -143,3 +143,10 @@ def test_coref_first_and_surname_after_a_role_is_a_person_whatever_the_tagger_sa
     text = ("Former Veldtron CEO Karen Holt named a quiet harbour as her favourite place.\n\n"
             "She said the harbour was the best in the country.\n")
     assert _speaker_of(text, "the harbour was the best") == "Karen Holt"
+
+
+def test_coref_relative_pronoun_after_a_misparsed_name_is_the_name_before_it() -> None:
+    text = ("The story was traced to a website called Harbour News Right Now, which claimed that the mayor "
+            "had resigned.\n")
+    speaker = _speaker_of(text, "the mayor had resigned")
+    assert speaker is not None and speaker.startswith("Harbour News")

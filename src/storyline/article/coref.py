@@ -296,6 +296,8 @@ class Coref:
             while i >= 0 and (self.doc[i].is_punct or self.doc[i].is_space):
                 i -= 1
             antecedent = self.doc[i] if i >= 0 else None
+        if antecedent is not None and antecedent.pos_ not in ("PROPN", "NOUN", "PRON") and antecedent.i < token.i:
+            antecedent = _nominal_before(token)  # ``a site called Harbour News Right Now, which``: a misparse
         if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
             return None
         if antecedent.dep_ == "attr":  # ``X is a councillor who said …``: the councillor is X
@@ -646,6 +648,19 @@ def _animate(token: Any) -> bool:
     """A noun for a person (``wife``, ``spokeswoman``, ``adviser``), who is not the possessor."""
     word = token.lower_
     return word in FAMILY or word in GENERIC_PEOPLE or word in PUBLIC_TITLES or word.endswith(ANIMATE_SUFFIXES)
+
+
+def _nominal_before(token: Any) -> Any:
+    """The nearest noun or name before ``token``, past punctuation and at most three other words."""
+    skipped = 0
+    for other in reversed(token.doc[max(0, token.i - 8) : token.i]):
+        if other.pos_ in ("PROPN", "NOUN"):
+            return other
+        if not (other.is_punct or other.is_space):
+            skipped += 1
+            if skipped > 3:
+                break
+    return None
 
 
 def _sentence_start(token: Any) -> int:
