@@ -150,3 +150,10 @@ def test_coref_relative_pronoun_after_a_misparsed_name_is_the_name_before_it() -
             "had resigned.\n")
     speaker = _speaker_of(text, "the mayor had resigned")
     assert speaker is not None and speaker.startswith("Harbour News")
+
+
+def test_coref_mrs_with_a_shared_surname_is_the_woman() -> None:
+    text = ("Martha Quist and her husband Thomas Quist own the ferry company. Thomas Quist runs the boats. "
+            "Thomas Quist hired ten crew.\n\n"
+            "Mrs. Quist said the fares would stay the same.\n")
+    assert _speaker_of(text, "the fares would stay") == "Martha Quist"

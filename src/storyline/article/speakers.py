@@ -50,6 +50,10 @@ ROLE_SYNONYMS = {
 }
 
 
+# Titles that tell a person's gender.
+GENDER_TITLES = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
+
+
 # Abbreviated titles as the role nouns that stand for them later (``Gov. X`` ... ``the governor``).
 TITLE_ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
                        "adm": "admiral", "col": "colonel", "lt": "lieutenant", "sgt": "sergeant", "prof": "professor",
@@ -297,6 +301,9 @@ class Mentions:
                     return c  # the tagger gave one person two labels
         if kind == "person" or len(words) == 1:
             same_last = [c for c in people if c.last_word == folded[-1]]
+            if len(words) == 1 and len(same_last) > 1:  # ``Mrs. Quist`` is not Tomas Quist
+                gender = self._title_gender(at)
+                same_last = [c for c in same_last if not gender or _first_name_gender(c) in (None, gender)] or same_last
             if len(words) > 1:
                 for c in same_last:
                     first = c.name_folded
@@ -313,6 +320,11 @@ class Mentions:
             if c.kind == kind and c.name_folded == folded:
                 return c
         return None
+
+    def _title_gender(self, at: int) -> str | None:
+        """``m``/``f`` when the name at ``at`` follows Mr./Mrs./Ms."""
+        before = self.text[max(0, at - 6) : at].split()
+        return GENDER_TITLES.get(before[-1].lower().rstrip(".")) if before else None
 
     def _add_bare_surnames(self) -> None:
         """Surnames the tagger missed (``Lavrov`` untagged) join the person who has them."""
@@ -417,6 +429,11 @@ def trim_entity(ent: Span) -> Span | None:
     if start >= end:
         return None
     return Span(doc, start, end, label=ent.label_)
+
+
+def _first_name_gender(cluster: Cluster) -> str | None:
+    words = cluster.name.split()
+    return names.first_names().get(words[0].lower()) if len(words) > 1 else None
 
 
 def _person_after_role(ent: Span, words: list[str]) -> bool:
