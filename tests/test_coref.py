@@ -157,3 +157,10 @@ def test_coref_mrs_with_a_shared_surname_is_the_woman() -> None:
             "Thomas Quist hired ten crew.\n\n"
             "Mrs. Quist said the fares would stay the same.\n")
     assert _speaker_of(text, "the fares would stay") == "Martha Quist"
+
+
+def test_coref_an_age_description_is_the_person_in_view() -> None:
+    text = ("The harbour film was made by Joris Veldt, who has starred in two ferry dramas. Veldt posted the "
+            "clip online on Thursday.\n\n"
+            "\"Every boat deserves a captain,\" the 43-year-old said.\n")
+    assert _speaker_of(text, "Every boat deserves") == "Joris Veldt"

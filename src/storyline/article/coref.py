@@ -59,6 +59,7 @@ from typing import Any
 
 from storyline.article import names
 
+AGE_DESCRIPTION = re.compile(r"(?i)the \d{1,3}[- ]year[- ]old")
 NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
 _ENABLED: ContextVar[bool] = ContextVar("storyline_coref", default=True)
 
@@ -165,6 +166,8 @@ def resolve(finder: Any, found: Any, span: Any) -> Any:
         return state.pronoun(tokens[0])
     if span.root.lower_ in ("latter", "former"):
         return state.latter_or_former(span.root) or NOBODY
+    if AGE_DESCRIPTION.fullmatch(span.text.strip()):  # ``the 43-year-old``: a person, the one in view
+        return state.person_before(span.start_char, None) or NOBODY
     common = span.root.pos_ == "NOUN" or span.root.pos_ == "PROPN" and span.root.text.islower()
     if not common or span.root.ent_type_ and not span.root.text.islower() \
             or state.mentions.cluster_at(span) is not None:
