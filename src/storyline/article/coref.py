@@ -8,9 +8,10 @@ rule or no answer (names, ``they``), so that the finder's rules apply.
 Everything comes from the spaCy parse and the text of one article:
 
 - **Relative pronouns** (``X, who said``): the noun phrase the clause hangs on,
-  else the phrase just before the pronoun; ``who`` climbs from a place to the
-  person (``Y, a doctor from Z, who said``) and a role noun in apposition to a
-  name is that name.
+  else the phrase just before the pronoun (also when the parsed antecedent is no
+  noun); ``who`` climbs from a place to the person (``Y, a doctor from Z, who
+  said``), a role noun in apposition to a name is that name, and a predicate noun
+  is the subject (``X is a councillor who said``).
 - **First person**: inside a quote, the quote's speaker; outside quotes, a
   letter's signature (the next paragraph that is only a name) or the author a
   closing line names (``Jane Roe is a professor at …``).
@@ -31,7 +32,8 @@ Everything comes from the spaCy parse and the text of one article:
   the verb that issued it: ``X said in a statement``, ``X will sue``); for a
   statement with no earlier mention, the previous speaker.
 - **Organisation nouns** (``the company``, ``the campaign``): whom the text
-  tied the same noun to before (``the Clinton campaign``), else the latest
+  tied the same noun to before (``the Clinton campaign``), else the organisation
+  that was the subject or speaker of the sentence before, else the latest
   organisation named with the noun (``State Department`` for ``the
   department``), else the latest salient organisation.
 - **Person role nouns** (``the senator``): the person earlier in the text whose
@@ -42,7 +44,11 @@ Everything comes from the spaCy parse and the text of one article:
   president`` is not the one called Russian President). Generic nouns
   (``the official``, ``the source``) need a fitting role.
 - ``the latter`` / ``the former``: the last / first entity named in its
-  sentence (or with the sentence before).
+  sentence (or with the sentence before). ``the 43-year-old``: the latest salient
+  person.
+- A person named inside any quotation (a phrase in quotes too) is talked about:
+  never a pronoun's antecedent. A lowercase word the tagger calls PROPN is a
+  common noun.
 
 ``disabled()`` turns the module off for before/after measurements
 (``storyline.eval.speakers``).

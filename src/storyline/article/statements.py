@@ -18,8 +18,11 @@ model. Three passes over one parsed article:
    paragraph (a quote-only paragraph).
 3. **Reported speech.** A verb of saying (``SPEECH_VERBS``, by lemma) with
    a clausal complement (``X said (that) …``), a parenthetical cue
-   (``For now, he noted, …``), ``according to X, …`` and noun cues of
-   saying (``expressed frustration that …``). Content that embeds a partial
+   (``For now, he noted, …``), ``according to X, …``, a verb's object where it
+   has no clause (``has called for X``, ``pointed to X``, ``warned of X``; a
+   date or a medium is never the content) and noun cues of saying
+   (``expressed frustration that …``, ``her earlier claim that …``). A trailing
+   comma apposition or relative clause is the writer's aside, cut off. Content that embeds a partial
    quote is ``mixed``. Verbs of belief or intention (``BELIEF_VERBS``) give
    kind ``belief``, which is not speech. A subjectless clause that frames
    another speaker's statement (``Asked to comment on X, Y said …``,
