@@ -106,3 +106,61 @@ def test_coref_first_person_of_a_column_is_the_writer_its_last_line_presents() -
             "Brandvold is a reporter for the Veldhaven Courier.\n")
     assert _speaker_of(text, "the new fares would empty") == "Brandvold"
     assert _speaker_of(text.replace("is a reporter for", "is the town on"), "the new fares would empty") is None
+
+
+def test_coref_relative_clause_on_a_predicate_noun_is_the_subject() -> None:
+    text = "The ferry dispute was raised by Oskar Lind. Lind is a councillor who said the fares were unfair.\n"
+    assert _speaker_of(text, "the fares were unfair") == "Oskar Lind"
+
+
+def test_coref_shared_surname_is_the_person_named_most() -> None:
+    text = ("Sen. Marta Quist and her brother Tomas Quist spoke in Veldhaven. Marta Quist said the bridge was "
+            "unsafe. Marta Quist said the ferry was late. Tomas Quist said nothing.\n\n"
+            "Quist said the council had ignored the warnings.\n")
+    assert _speaker_of(text, "the council had ignored") == "Marta Quist"
+
+
+def test_coref_the_company_is_the_organisation_that_spoke_just_before() -> None:
+    text = ("The Halden Trading Company lost the port contract last year.\n\n"
+            "Veldtron Shipping says its yards have doubled their output since then.\n\n"
+            "The company said the new cranes would arrive in May.\n")
+    assert _speaker_of(text, "the new cranes would") == "Veldtron Shipping"
+
+
+def test_coref_the_governor_is_the_one_in_office_not_a_former_governor() -> None:
+    text = ("Former Gov. Lena Ostrova and Gov. Piet Haldane toured the new quay on Monday.\n\n"
+            "\"This quay will serve the town for fifty years,\" the governor said.\n")
+    assert _speaker_of(text, "This quay will serve") == "Piet Haldane"
+
+
+def test_coref_group_noun_with_a_place_possessor_is_still_the_group() -> None:
+    text = ("The Veldhaven Anglers Association says the new fishing rules are unfair.\n\n"
+            "The nation's largest fishing group said the rules would cost 2,000 jobs.\n")
+    assert _speaker_of(text, "the rules would cost") == "Veldhaven Anglers Association"
+
+
+def test_coref_first_and_surname_after_a_role_is_a_person_whatever_the_tagger_says() -> None:
+    text = ("Former Veldtron CEO Karen Holt named a quiet harbour as her favourite place.\n\n"
+            "She said the harbour was the best in the country.\n")
+    assert _speaker_of(text, "the harbour was the best") == "Karen Holt"
+
+
+def test_coref_relative_pronoun_after_a_misparsed_name_is_the_name_before_it() -> None:
+    text = ("The story was traced to a website called Harbour News Right Now, which claimed that the mayor "
+            "had resigned.\n")
+    speaker = _speaker_of(text, "the mayor had resigned")
+    assert speaker is not None and speaker.startswith("Harbour News")
+
+
+def test_coref_mrs_with_a_shared_surname_is_the_woman() -> None:
+    text = ("Martha Quist and her husband Thomas Quist own the ferry company. Thomas Quist runs the boats. "
+            "Thomas Quist hired ten crew.\n\n"
+            "Mrs. Quist said the fares would stay the same.\n")
+    assert _speaker_of(text, "the fares would stay") == "Martha Quist"
+
+
+def test_coref_an_age_description_is_the_person_in_view() -> None:
+    text = ("The harbour film was made by Joris Veldt, who has starred in two ferry dramas. Veldt posted the "
+            "clip online on Thursday.\n\n"
+            "\"Every boat deserves a captain,\" the 43-year-old said.\n")
+    assert _speaker_of(text, "Every boat deserves") == "Joris Veldt"

@@ -265,3 +265,83 @@ def test_statements_quote_after_a_colon_paragraph_takes_its_cue(framed):
     [quote] = [s for s in statements if s["kind"] == "direct"]
     assert FRAMED[quote["start"] : quote["end"]].startswith("Nobody sails")
     assert quote["cue"] == "told" and names[quote["speaker_key"]] == "Joris Veldt"
+
+
+def _contents(nlp, text: str) -> dict[str, str]:
+    """Cue -> content text of each statement of ``text``."""
+    statements, _ = find_statements(nlp(text))
+    return {s["cue"]: text[s["start"] : s["end"]] for s in statements}
+
+
+@pytest.mark.parametrize("text, cue, content", [
+    ("Senator Ilse Brandt has called for a full audit of the harbour accounts.\n", "called",
+     "for a full audit of the harbour accounts"),
+    ("The ferry union is calling for the ministry to publish the figures.\n", "calling",
+     "for the ministry to publish the figures"),
+    ("Harbour master Tomas Wehrle pointed to the falling number of visitors.\n", "pointed",
+     "to the falling number of visitors"),
+    ("Mayor Tomas Wehrle warned on Tuesday of a sharp rise in ferry fares.\n", "warned",
+     "of a sharp rise in ferry fares"),
+    ("Tomas Wehrle described the plan as a disaster for the town.\n", "described",
+     "the plan as a disaster for the town"),
+])
+def test_statements_object_of_a_cue_is_its_content(nlp, text, cue, content):
+    assert _contents(nlp, text)[cue] == content
+
+
+def test_statements_date_or_medium_is_never_the_content(nlp):
+    found = _contents(nlp, "Tomas Wehrle spoke on Tuesday. Ilse Brandt spoke on television about the bridge.\n")
+    assert list(found.values()) == ["about the bridge"]
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Ilse Brandt said she expects Tomas Wehrle to recover from the flu, which kept him home for a week.\n",
+     "she expects Tomas Wehrle to recover from the flu"),
+    ("Ilse Brandt said she had met Tomas Wehrle, the harbour master.\n", "she had met Tomas Wehrle"),
+    ("Ilse Brandt said the bridge, which opened in 1990, was safe.\n", "the bridge, which opened in 1990, was safe"),
+])
+def test_statements_trailing_aside_is_cut_off_the_content(nlp, text, content):
+    assert _contents(nlp, text)["said"] == content
+
+
+def test_statements_quoted_relative_clause_stays_in_the_content(nlp):
+    text = ('Ilse Brandt said the town wants to reach the goal of its plan, which is "a harbour open to '
+            'every boat."\n')
+    assert _contents(nlp, text)["said"].endswith('every boat."')
+
+
+def test_statements_abbreviated_title_fits_its_role_noun():
+    from storyline.article.speakers import role_score
+
+    assert role_score("governor", [], ["Gov."]) > 0
+    assert role_score("governor", [], ["former Gov."]) == 0
+    assert role_score("governor", ["former"], ["former Gov."]) > 0
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Ilse Brandt cited her years as harbour master and as a city councillor in contrast to Tomas Wehrle, "
+     "who lacks experience.\n", "her years as harbour master and as a city councillor in contrast to Tomas Wehrle"),
+    ("Ilse Brandt cited her own endorsements from 88 captains on Tuesday.\n", "her own endorsements from 88 captains"),
+    ("Ilse Brandt called for a new quay in a compromise the council rejected, but Tomas Wehrle would keep the old one.\n",
+     "for a new quay in a compromise the council rejected"),
+])
+def test_statements_object_content_runs_to_the_end_of_the_object(nlp, text, content):
+    assert list(_contents(nlp, text).values())[0] == content
+
+
+def test_statements_saying_noun_with_a_that_clause_is_a_statement_anywhere(nlp):
+    text = "Tomas Wehrle repeated his earlier claim that the ferry had never been late.\n"
+    statements, _ = find_statements(nlp(text))
+    assert [text[s["start"] : s["end"]] for s in statements] == ["the ferry had never been late"]
+    text = "The council rejected Ilse Brandt's claim that the quay was unsafe.\n"
+    statements, mentions = find_statements(nlp(text))
+    names = {m["key"]: m["name"] for m in mentions}
+    [claim] = statements
+    assert text[claim["start"] : claim["end"]] == "the quay was unsafe" and names[claim["speaker_key"]] == "Ilse Brandt"
+
+
+def test_statements_comma_while_clause_is_the_writers_but_a_bare_while_clause_is_said(nlp):
+    said = _contents(nlp, "Ilse Brandt said the quay was closed while the cranes were repaired.\n")["said"]
+    assert said == "the quay was closed while the cranes were repaired"
+    said = _contents(nlp, "Ilse Brandt said the quay was closed, while the council met in the town hall.\n")["said"]
+    assert said == "the quay was closed"

@@ -8,9 +8,10 @@ rule or no answer (names, ``they``), so that the finder's rules apply.
 Everything comes from the spaCy parse and the text of one article:
 
 - **Relative pronouns** (``X, who said``): the noun phrase the clause hangs on,
-  else the phrase just before the pronoun; ``who`` climbs from a place to the
-  person (``Y, a doctor from Z, who said``) and a role noun in apposition to a
-  name is that name.
+  else the phrase just before the pronoun (also when the parsed antecedent is no
+  noun); ``who`` climbs from a place to the person (``Y, a doctor from Z, who
+  said``), a role noun in apposition to a name is that name, and a predicate noun
+  is the subject (``X is a councillor who said``).
 - **First person**: inside a quote, the quote's speaker; outside quotes, a
   letter's signature (the next paragraph that is only a name) or the author a
   closing line names (``Jane Roe is a professor at …``).
@@ -31,7 +32,8 @@ Everything comes from the spaCy parse and the text of one article:
   the verb that issued it: ``X said in a statement``, ``X will sue``); for a
   statement with no earlier mention, the previous speaker.
 - **Organisation nouns** (``the company``, ``the campaign``): whom the text
-  tied the same noun to before (``the Clinton campaign``), else the latest
+  tied the same noun to before (``the Clinton campaign``), else the organisation
+  that was the subject or speaker of the sentence before, else the latest
   organisation named with the noun (``State Department`` for ``the
   department``), else the latest salient organisation.
 - **Person role nouns** (``the senator``): the person earlier in the text whose
@@ -42,7 +44,11 @@ Everything comes from the spaCy parse and the text of one article:
   president`` is not the one called Russian President). Generic nouns
   (``the official``, ``the source``) need a fitting role.
 - ``the latter`` / ``the former``: the last / first entity named in its
-  sentence (or with the sentence before).
+  sentence (or with the sentence before). ``the 43-year-old``: the latest salient
+  person.
+- A person named inside any quotation (a phrase in quotes too) is talked about:
+  never a pronoun's antecedent. A lowercase word the tagger calls PROPN is a
+  common noun.
 
 ``disabled()`` turns the module off for before/after measurements
 (``storyline.eval.speakers``).
@@ -55,10 +61,11 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
+from storyline.article import names
+
+AGE_DESCRIPTION = re.compile(r"(?i)the \d{1,3}[- ]year[- ]old")
 NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
 _ENABLED: ContextVar[bool] = ContextVar("storyline_coref", default=True)
 
@@ -165,8 +172,12 @@ def resolve(finder: Any, found: Any, span: Any) -> Any:
         return state.pronoun(tokens[0])
     if span.root.lower_ in ("latter", "former"):
         return state.latter_or_former(span.root) or NOBODY
-    if span.root.pos_ != "NOUN" or span.root.ent_type_ or state.mentions.cluster_at(span) is not None:
-        return None  # a name: the finder's own rules
+    if AGE_DESCRIPTION.fullmatch(span.text.strip()):  # ``the 43-year-old``: a person, the one in view
+        return state.person_before(span.start_char, None) or NOBODY
+    common = span.root.pos_ == "NOUN" or span.root.pos_ == "PROPN" and span.root.text.islower()
+    if not common or span.root.ent_type_ and not span.root.text.islower() \
+            or state.mentions.cluster_at(span) is not None:
+        return None  # a name: the finder's own rules (a lowercase word tagged PROPN is a common noun)
     cluster = state.description(span)
     return NOBODY if cluster is None and len(tokens) > 1 else cluster
 
@@ -208,7 +219,7 @@ class Coref:
         person of its sentence before it (``As for Trump, he said``), else the latest salient person."""
         gender = PRONOUN_GENDER[token.lower_]
         for head in (token.head, token.head.head):
-            if head.ent_type_ == "PERSON" and head.i != token.i:
+            if head.ent_type_ == "PERSON" and head.i != token.i and not self._quoted(head.idx):
                 named = self.mentions.cluster_at(_entity_span(head))
                 if named is not None and self._agrees(named, gender):
                     return named
@@ -274,7 +285,8 @@ class Coref:
         return cluster.kind == "person" or (cluster.spoke and len(cluster.name_folded) == 1 and cluster.kind == "other")
 
     def _quoted(self, at: int) -> bool:
-        return any(q.open < at < q.close for q in self.finder.full_quotes)
+        """Inside any quotation, a phrase in quotes too: a person named there is talked about."""
+        return any(q.open < at < q.close for q in self.finder.quotes)
 
     def _inside_content(self, at: int) -> bool:
         return any(a <= at < b for a, b in self.contents)
@@ -293,8 +305,13 @@ class Coref:
             while i >= 0 and (self.doc[i].is_punct or self.doc[i].is_space):
                 i -= 1
             antecedent = self.doc[i] if i >= 0 else None
+        if antecedent is not None and antecedent.pos_ not in ("PROPN", "NOUN", "PRON") and antecedent.i < token.i:
+            antecedent = _nominal_before(token)  # ``a site called Harbour News Right Now, which``: a misparse
         if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
             return None
+        if antecedent.dep_ == "attr":  # ``X is a councillor who said …``: the councillor is X
+            subject = next((c for c in antecedent.head.children if c.dep_ == "nsubj"), None)
+            antecedent = subject if subject is not None else antecedent
         if token.lower_ in ("who", "whom"):
             antecedent = self._person_head(antecedent)
         return self.noun_phrase(antecedent)
@@ -313,7 +330,7 @@ class Coref:
         return token
 
     def first_person(self, token: Any) -> Any:
-        quote = next((q for q in self.finder.full_quotes if q.open < token.idx < q.close), None)
+        quote = next((q for q in self.finder.quotes if q.open < token.idx < q.close), None)  # a phrase too
         if quote is not None:
             outer = next((f for f in self.finder.found if f.start <= token.idx < f.end and f.speaker_key), None)
             return self._cluster_by_key(outer.speaker_key) if outer is not None else None
@@ -366,8 +383,12 @@ class Coref:
         possessor = next((t for t in root.children if t.dep_ == "poss"), None)
         if possessor is not None and _animate(root):
             return None  # ``his wife``, ``the minister's spokeswoman``: someone else, unnamed
+        head = root.lemma_.lower() if root.tag_ not in ("NNS", "NNPS") else root.lower_
         if possessor is not None and possessor.pos_ == "NOUN" and not possessor.ent_type_:
-            return self.description(self.doc[possessor.left_edge.i : possessor.i + 1])  # ``the mogul's plan``
+            owner = self.description(self.doc[possessor.left_edge.i : possessor.i + 1])  # ``the mogul's plan``
+            if owner is not None or head not in ORG_NOUNS:
+                return owner  # ``the nation's largest gun group``: a group still, whoever the nation is
+            possessor = None
         if possessor is not None and possessor.lower_ in POSSESSIVE_PRONOUNS:
             pronoun = POSSESSIVE_PRONOUNS[possessor.lower_]
             if pronoun in ("he", "she"):
@@ -375,7 +396,6 @@ class Coref:
             return self.org_before(possessor.idx, None)
         if any(t.lower_ in ("a", "an", "some", "another", "one") for t in span):
             return None  # indefinite: someone new
-        head = root.lemma_.lower() if root.tag_ not in ("NNS", "NNPS") else root.lower_
         if head in ("latter", "former") or root.lower_ in ("latter", "former"):
             return self.latter_or_former(root)
         if head in DOCUMENT_NOUNS or root.lower_ in DOCUMENT_NOUNS:
@@ -383,8 +403,26 @@ class Coref:
         if head in ORG_NOUNS:
             if head == "campaign":
                 return self.campaign_owner(root) or self.person_before(root.idx, None)
-            return self.same_noun_owner(root) or self.org_before(root.idx, head)
+            return self.same_noun_owner(root) or self.subject_org_before(root) or self.org_before(root.idx, head)
         return self.person_role(span, head)
+
+    def subject_org_before(self, root: Any) -> Any:
+        """``Veldtron said … The company added …``: the organisation that was the subject or the speaker of
+        the sentence before (or of its own sentence, before the noun)."""
+        start = _sentence_start(root)
+        begin = _sentence_start(self.doc[start - 1]) if start > 0 else start
+        found = None
+        for token in self.doc[begin : root.i]:
+            if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN"):
+                continue
+            cluster = self.mentions.cluster_at(_entity_span(token))
+            if cluster is not None and cluster.kind == "organization":
+                found = cluster
+        if found is None:
+            speakers = [f for f in self.finder.found if begin <= f.cue[0] < root.idx and f.speaker_key]
+            keyed = [self._cluster_by_key(f.speaker_key) for f in speakers]
+            found = next((c for c in reversed(keyed) if c is not None and c.kind == "organization"), None)
+        return found
 
     def same_noun_owner(self, root: Any) -> Any:
         """``the group`` after ``the trade group for the Blue Cross plans``: whom the text tied that noun to."""
@@ -511,8 +549,8 @@ class Coref:
                 for obj in child.children:
                     if obj.dep_ != "pobj":
                         continue
-                    names = [obj] + [c for c in obj.children if c.dep_ == "compound"]
-                    for name in names:
+                    candidates = [obj] + [c for c in obj.children if c.dep_ == "compound"]
+                    for name in candidates:
                         if name.ent_type_ or name.pos_ == "PROPN":
                             named = self.noun_phrase(name)
                             if named is not None:
@@ -555,8 +593,9 @@ class Coref:
         for start, _ in cluster.spans:
             before = self.finder.text[max(0, start - 12) : start].split()
             word = before[-1].lower().rstrip(".") if before else ""
-            if word in TITLE_ROLES:
-                out.append(TITLE_ROLES[word])
+            if word in TITLE_ROLES:  # ``Former Gov. X`` is no longer in office (``speakers.role_score``)
+                former = len(before) > 1 and before[-2].lower() in ("former", "ex-", "ex")
+                out.append(("former " if former else "") + TITLE_ROLES[word])
         return out
 
     # -- genders from the text
@@ -568,7 +607,7 @@ class Coref:
     def _infer_genders(self) -> dict[str, str]:
         votes: dict[str, Counter[str]] = {}
         text = self.finder.text
-        first_names = _first_names()
+        first_names = names.first_names()
         for cluster in self.mentions.clusters:
             if cluster.kind != "person":
                 continue
@@ -602,17 +641,6 @@ class Coref:
         return genders
 
 
-@lru_cache(maxsize=1)
-def _first_names() -> dict[str, str]:
-    """First name -> gender, from the data table ``first_names.tsv`` (package data)."""
-    out = {}
-    for line in files("storyline.article").joinpath("first_names.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            gender, names = line.split("\t", 1)
-            out.update((name, gender.strip()) for name in names.split())
-    return out
-
-
 def _countries(words: Any) -> set[str]:
     from storyline.article.speakers import COUNTRY_FOLD
 
@@ -629,6 +657,19 @@ def _animate(token: Any) -> bool:
     """A noun for a person (``wife``, ``spokeswoman``, ``adviser``), who is not the possessor."""
     word = token.lower_
     return word in FAMILY or word in GENERIC_PEOPLE or word in PUBLIC_TITLES or word.endswith(ANIMATE_SUFFIXES)
+
+
+def _nominal_before(token: Any) -> Any:
+    """The nearest noun or name before ``token``, past punctuation and at most three other words."""
+    skipped = 0
+    for other in reversed(token.doc[max(0, token.i - 8) : token.i]):
+        if other.pos_ in ("PROPN", "NOUN"):
+            return other
+        if not (other.is_punct or other.is_space):
+            skipped += 1
+            if skipped > 3:
+                break
+    return None
 
 
 def _sentence_start(token: Any) -> int:

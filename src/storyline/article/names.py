@@ -21,6 +21,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 TABLE = "entity_names.tsv"
+FIRST_NAMES = "first_names.tsv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +74,15 @@ def titles_in(text: str) -> list[tuple[int, int]]:
 def is_title(name: str) -> bool:
     entry = known(name)
     return entry is not None and entry.kind == "title"
+
+
+@lru_cache(maxsize=1)
+def first_names() -> dict[str, str]:
+    """Lowercased first name -> gender (``m``/``f``), from the data table ``first_names.tsv`` (package
+    data; names used for both are left out)."""
+    out = {}
+    for line in files("storyline.article").joinpath(FIRST_NAMES).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            gender, words = line.split("\t", 1)
+            out.update((name, gender.strip()) for name in words.split())
+    return out

@@ -27,8 +27,10 @@ SPEECH_VERBS = frozenset(
 )
 
 
-# Lemmas that only count as speech cues in a phrase (``point out``, ``rule out``).
+# Lemmas that only count as speech cues in a phrase (``point out``, ``rule out``), by particle.
 PARTICLE_REQUIRED = {"point": "out", "rule": "out"}
+# ... or by preposition (``pointed to X``): what the phrase points at is the content.
+PREP_ALLOWED = {"point": "to"}
 
 
 # Speech verbs whose object is the addressee, not what was said.
@@ -36,7 +38,16 @@ ADDRESSEE_VERBS = frozenset({"say", "tell", "ask", "inform", "brief", "assure", 
 
 
 # Prepositions that carry what a speech act is about (``called for``, ``criticized … for``).
-OBJECT_PREPS = frozenset({"for", "about", "as", "against", "on"})
+OBJECT_PREPS = frozenset({"for", "about", "as", "against", "on", "of"})
+
+
+# Nouns of a medium or an occasion: ``said on television``, ``wrote on Twitter`` tell where, not what.
+MEDIUM_NOUNS = frozenset(
+    """television tv radio air camera phone telephone line twitter facebook instagram x website blog
+    podcast show program programme stage floor call interview broadcast record behalf statement speech
+    letter email post tweet release conference briefing hearing rally meeting event debate appearance
+    remarks visit trip session forum""".split()
+)
 
 
 # Verbs of belief, intention or perception: kind "belief", never speech.
@@ -51,6 +62,10 @@ SPEECH_NOUNS = frozenset(
     """frustration concern regret hope confidence view belief claim statement warning
     assurance insistence conviction remark comment assertion argument""".split()
 )
+
+
+# Tokens of quotation marks.
+QUOTE_TOKENS = frozenset({'"', "“", "”", "''", "``", "„", "«", "»"})
 
 
 # ----------------------------------------------------------- parse helpers
@@ -72,7 +87,8 @@ def is_speech_verb(token: Token) -> bool:
     if lemma not in SPEECH_VERBS or not (token.pos_ in ("VERB",) or token.tag_.startswith("VB")):
         return False
     if lemma in PARTICLE_REQUIRED:
-        return any(c.dep_ == "prt" and c.lower_ == PARTICLE_REQUIRED[lemma] for c in token.children)
+        return any(c.dep_ == "prt" and c.lower_ == PARTICLE_REQUIRED[lemma]
+                   or c.dep_ == "prep" and c.lower_ == PREP_ALLOWED.get(lemma) for c in token.children)
     return True
 
 
@@ -195,28 +211,101 @@ def has_noun_cue(verb: Token) -> bool:
 
 def object_content(verb: Token, infinitive_only: bool = False) -> tuple[int, int] | None:
     """What a speech act is about when it has no clause: ``criticized X for Y``,
-    ``called for X``, ``urged X to Y``, ``described the call as "pretty long"``.
+    ``called for X``, ``calling for X to Y``, ``warned of X``, ``pointed to X``, ``urged X to Y``,
+    ``described the call as "pretty long"``. A date or a medium (``on Tuesday``, ``on television``)
+    says when or where, never what.
 
     ``say``/``tell``/``ask`` take an addressee or a pronoun as object, so only
     their infinitive complement counts.
     """
-    addressed = verb.lemma_.lower() in ADDRESSEE_VERBS
-    parts = []
-    for c in verb.children:
-        if c.i < verb.i or infinitive_only and c.dep_ != "xcomp":  # ``has vowed to X``: only the infinitive
-            continue
-        if c.dep_ in ("xcomp", "oprd") or (c.dep_ == "prep" and c.lower_ in OBJECT_PREPS and not addressed) \
-                or (c.dep_ == "prep" and c.lower_ == "about"):  # ``asked about X``, ``spoke about X``
-            parts.append(c)
-        elif c.dep_ == "dobj" and not addressed and c.pos_ not in ("PRON",) and c.lower_ not in ("so", "nothing"):
-            parts.append(c)
+    parts = [c for c in verb.children if c.i > verb.i and _is_object_part(verb, c, infinitive_only)]
     if not parts:
         return None
+    if not infinitive_only and verb.lemma_.lower() not in ADDRESSEE_VERBS:
+        parts += [c for c in verb.children if c.i > parts[0].i and c not in parts and _continues_object(c)]
     tokens = [t for p in parts for t in subtree_span(p)]
-    tokens = _strip_punct(sorted(tokens, key=lambda t: t.i))
+    tokens = _cut_trailing_date(cut_trailing_aside(_cut_clause(verb, _strip_punct(sorted(tokens, key=lambda t: t.i)))))
     if not tokens:
         return None
     return tokens[0].idx, _end_of(tokens)
+
+
+def _is_object_part(verb: Token, c: Token, infinitive_only: bool) -> bool:
+    if infinitive_only:  # ``has vowed to X``: only the infinitive
+        return c.dep_ == "xcomp"
+    addressed = verb.lemma_.lower() in ADDRESSEE_VERBS
+    if c.dep_ in ("xcomp", "oprd"):
+        return True
+    if c.dep_ == "prep":
+        if is_circumstance(c):
+            return False
+        lemma = verb_lemma(verb)
+        return (c.lower_ in OBJECT_PREPS and not addressed) or c.lower_ == "about" \
+            or c.lower_ == PREP_ALLOWED.get(lemma)  # ``asked about X``, ``pointed to X``
+    if c.dep_ == "advcl":  # ``calling for the council to act``: a for-to clause is the object
+        return any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children)
+    return c.dep_ == "dobj" and not addressed and c.pos_ != "PRON" and c.lower_ not in ("so", "nothing")
+
+
+def _cut_clause(verb: Token, tokens: list[Token]) -> list[Token]:
+    """``called for X in a compromise, but Y would leave it``: a clause with a subject of its own
+    coordinated inside an object is the writer's next sentence, not part of the object."""
+    for t in tokens:
+        if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and t.head is not verb \
+                and any(c.dep_ in SUBJECT_DEPS for c in t.children) and t.left_edge.i > tokens[0].i:
+            cut = t.left_edge.i
+            while cut > tokens[0].i and (t.doc[cut - 1].dep_ == "cc" or t.doc[cut - 1].is_punct):
+                cut -= 1
+            return [x for x in tokens if x.i < cut]
+    return tokens
+
+
+def _cut_trailing_date(tokens: list[Token]) -> list[Token]:
+    """``cited endorsements from 88 captains on Tuesday``: a date phrase ending the object says when."""
+    for t in tokens[1:]:
+        if t.dep_ == "prep" and t.right_edge.i == tokens[-1].i and t.head.i >= tokens[0].i \
+                and all(o.ent_type_ in ("DATE", "TIME") for o in t.children if o.dep_ == "pobj") \
+                and any(o.dep_ == "pobj" for o in t.children):
+            return [x for x in tokens if x.i < t.i]
+    return tokens
+
+
+def _continues_object(c: Token) -> bool:
+    """A later dependent of the cue that the parser hung on the verb but belongs to its object:
+    ``cited her years as X and as Y``, ``cited endorsements from 88 captains``. Not a new clause,
+    an adverbial clause, a date, a place or the occasion."""
+    if c.dep_ == "prep":
+        return not is_circumstance(c)
+    if c.dep_ == "conj":
+        return c.pos_ not in ("VERB", "AUX")
+    return c.dep_ in ("dobj", "dative", "oprd", "acomp")
+
+
+def is_circumstance(prep: Token) -> bool:
+    """``on Tuesday``, ``on television``, ``in a statement``: when or where it was said, not what."""
+    objects = [c for c in prep.children if c.dep_ == "pobj"]
+    return bool(objects) and all(o.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "FAC") or o.lemma_.lower() in MEDIUM_NOUNS
+                                 for o in objects)
+
+
+def cut_trailing_aside(tokens: list[Token]) -> list[Token]:
+    """``… Mr. Ode, the harbour master`` / ``… the fire, which began on Monday``: an apposition or a
+    relative clause after a comma at the very end of a content is the writer's aside, not what was said."""
+    if len(tokens) < 4:
+        return tokens
+    last = next(t.i for t in reversed(tokens) if not (t.is_punct or t.is_space) or t is tokens[0])
+    for t in tokens[1:]:
+        if t.dep_ not in ("relcl", "appos", "advcl") or t.right_edge.i < last or t.right_edge.i > tokens[-1].i:
+            continue
+        if t.dep_ != "appos" and t.left_edge.lower_ not in ("who", "which", "whose", "whom"):
+            continue  # a restrictive clause (``the people that …``) is part of the phrase; the parser
+            # sometimes hangs ``, which …`` on the verb (advcl)
+        comma = t.left_edge.i - 1
+        if any(x.text in QUOTE_TOKENS for x in t.subtree):
+            continue  # ``…, which is "…"``: the speaker's own words (a narrator does not speak in quotes)
+        if comma > tokens[0].i + 1 and t.doc[comma].text in (",", "--", "—", "–") and t.head.i < comma:
+            return [x for x in tokens if x.i < comma]
+    return tokens
 
 
 def subtree_span(head: Token) -> Span:
@@ -231,7 +320,9 @@ def span_without_mark(head: Token) -> tuple[int, int]:
     for child in head.children:
         if child.dep_ == "advcl" and child.i > head.i and child.left_edge.i > 0:
             before = head.doc[child.left_edge.i - 1]
-            if before.text in (",", "—", "–", "-") and child.tag_ == "VBG" or child.left_edge.lower_ in ("though", "although", "while", "as"):
+            aside = before.text in (",", "—", "–", "-")  # ``X, while Y``: the writer's; ``X while Y``: said
+            if aside and (child.tag_ == "VBG" and is_speech_verb(child) or child.left_edge.lower_ in ("while", "as")) \
+                    or child.left_edge.lower_ in ("though", "although"):
                 cut = child.left_edge.i - (1 if before.is_punct else 0)
                 tokens = [t for t in tokens if t.i < cut]
                 break
@@ -243,6 +334,7 @@ def span_without_mark(head: Token) -> tuple[int, int]:
             tokens = [t for t in tokens if t.i < cut]
     while tokens and (tokens[0].dep_ == "mark" and tokens[0].lower_ in ("that",) or tokens[0].is_punct and tokens[0].text not in "“\""):
         tokens = tokens[1:]
+    tokens = cut_trailing_aside(tokens)
     if not tokens:
         return head.idx, head.idx
     return tokens[0].idx, _end_of(tokens)

@@ -50,6 +50,16 @@ ROLE_SYNONYMS = {
 }
 
 
+# Titles that tell a person's gender.
+GENDER_TITLES = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
+
+
+# Abbreviated titles as the role nouns that stand for them later (``Gov. X`` ... ``the governor``).
+TITLE_ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
+                       "adm": "admiral", "col": "colonel", "lt": "lieutenant", "sgt": "sergeant", "prof": "professor",
+                       "dr": "doctor", "pres": "president", "supt": "superintendent", "insp": "inspector"}
+
+
 # Head nouns of role descriptions, never names of organisations.
 ROLE_WORDS = TITLE_WORDS | set(ROLE_SYNONYMS) | {"fm", "official", "officials", "leader", "head", "chief"}
 
@@ -166,6 +176,8 @@ class Mentions:
         entry = names.known(" ".join(words))
         if entry is not None and entry.kind != "title":
             kind = entry.kind  # the table's kind wins over the tagger's (``Crimea`` is a place)
+        if kind == "organization" and entry is None and _person_after_role(ent, words):
+            kind = "person"  # ``spokesman Joris Veldt`` tagged as an organisation
         canonical = entry.name if entry is not None and entry.kind != "title" else ""
         cluster = next((c for c in self.clusters if canonical and c.canonical == canonical), None) \
             or self.acronyms.get(" ".join(words)) or self._match_name(words, kind, ent.start_char)
@@ -289,14 +301,17 @@ class Mentions:
                     return c  # the tagger gave one person two labels
         if kind == "person" or len(words) == 1:
             same_last = [c for c in people if c.last_word == folded[-1]]
+            if len(words) == 1 and len(same_last) > 1:  # ``Mrs. Quist`` is not Tomas Quist
+                gender = self._title_gender(at)
+                same_last = [c for c in same_last if not gender or _first_name_gender(c) in (None, gender)] or same_last
             if len(words) > 1:
                 for c in same_last:
                     first = c.name_folded
                     if len(first) == 1 or first[0] == folded[0]:
                         return c
                 return None
-            if same_last:
-                return max(same_last, key=lambda c: c.hits[-1][0] if c.hits else -1)
+            if same_last:  # ``Quist`` with two Quists named: the one the article names most, then the latest
+                return max(same_last, key=lambda c: (len(c.hits), c.hits[-1][0] if c.hits else -1))
             if kind == "person":
                 firsts = [c for c in people if len(c.name_folded) > 1 and c.name_folded[0] == folded[0]]
                 if len(firsts) == 1:
@@ -305,6 +320,11 @@ class Mentions:
             if c.kind == kind and c.name_folded == folded:
                 return c
         return None
+
+    def _title_gender(self, at: int) -> str | None:
+        """``m``/``f`` when the name at ``at`` follows Mr./Mrs./Ms."""
+        before = self.text[max(0, at - 6) : at].split()
+        return GENDER_TITLES.get(before[-1].lower().rstrip(".")) if before else None
 
     def _add_bare_surnames(self) -> None:
         """Surnames the tagger missed (``Lavrov`` untagged) join the person who has them."""
@@ -411,6 +431,18 @@ def trim_entity(ent: Span) -> Span | None:
     return Span(doc, start, end, label=ent.label_)
 
 
+def _first_name_gender(cluster: Cluster) -> str | None:
+    words = cluster.name.split()
+    return names.first_names().get(words[0].lower()) if len(words) > 1 else None
+
+
+def _person_after_role(ent: Span, words: list[str]) -> bool:
+    """A first name and a surname written after a role (``harbour spokesman Joris Veldt``): a person,
+    whatever the tagger said."""
+    return 2 <= len(words) <= 3 and words[0].lower() in names.first_names() \
+        and all(w[:1].isupper() for w in words) and bool(_roles_of(ent))
+
+
 def _is_subject(token: Token) -> bool:
     """A subject, or a name in apposition to one (``The mayor of Halden, Petra Lunde, answered``)."""
     return token.dep_ in SUBJECT_DEPS or token.dep_ == "appos" and token.head.dep_ in SUBJECT_DEPS
@@ -511,7 +543,9 @@ def role_score(head: str, modifiers: list[str], roles: Iterable[str]) -> int:
     best = 0
     for role in roles:
         low = role.lower()
-        words = re.findall(r"[\w.]+", low)
+        words = [TITLE_ABBREVIATIONS.get(w.rstrip("."), w) for w in re.findall(r"[\w.]+", low)]
+        if ("former" in words or "ex" in words) and "former" not in modifiers:
+            continue  # ``the governor`` is the one in office, not a former governor
         if head.endswith("s") and head[:-1] in words:
             words = words + [head]
         if not any(re.search(rf"(^|\s){re.escape(w)}(\s|$)", " ".join(words)) for w in wanted):

@@ -18,8 +18,11 @@ model. Three passes over one parsed article:
    paragraph (a quote-only paragraph).
 3. **Reported speech.** A verb of saying (``SPEECH_VERBS``, by lemma) with
    a clausal complement (``X said (that) …``), a parenthetical cue
-   (``For now, he noted, …``), ``according to X, …`` and noun cues of
-   saying (``expressed frustration that …``). Content that embeds a partial
+   (``For now, he noted, …``), ``according to X, …``, a verb's object where it
+   has no clause (``has called for X``, ``pointed to X``, ``warned of X``; a
+   date or a medium is never the content) and noun cues of saying
+   (``expressed frustration that …``, ``her earlier claim that …``). A trailing
+   comma apposition or relative clause is the writer's aside, cut off. Content that embeds a partial
    quote is ``mixed``. Verbs of belief or intention (``BELIEF_VERBS``) give
    kind ``belief``, which is not speech. A subjectless clause that frames
    another speaker's statement (``Asked to comment on X, Y said …``,
@@ -78,6 +81,8 @@ from storyline.article.speakers import Cluster, Mentions, role_head, role_score
 
 # Cues only next to a direct quote (``"…," he continued``), never of reported speech.
 QUOTE_ONLY_VERBS = frozenset({"continue", "interject", "bark", "snap", "scoff", "sneer", "cry", "read"})
+# Nouns that are a report of speech wherever they stand (``the earlier claim that X``), not only as an object.
+SAYING_NOUNS = frozenset({"claim", "statement", "assertion", "remark", "comment", "warning", "assurance", "insistence"})
 # Verbs whose quoted object is a name or title, not speech.
 NAMING_VERBS = frozenset({"call", "dub", "label", "term", "title", "name", "brand", "write"})
 PERSON_PRONOUNS = {"he", "she", "him", "her"}
@@ -374,7 +379,7 @@ class StatementFinder:
             if content is None and cue_subject(verb) is not None and verb.tag_ != "VBN" and not has_noun_cue(verb):
                 content = object_content(verb)
             elif content is None and perfect and cue_subject(verb) is not None:
-                content = object_content(verb, infinitive_only=True)
+                content = object_content(verb)  # ``has called for X``, ``has vowed to X``
         if content is None:
             return
         start, end = content
@@ -387,7 +392,15 @@ class StatementFinder:
 
     def _noun_cue(self, noun: Token) -> None:
         clause = [c for c in noun.children if c.dep_ in ("acl", "ccomp") and any(m.lower_ == "that" for m in c.children)]
-        if not clause or noun.head.pos_ != "VERB" or noun.dep_ != "dobj":
+        if not clause:
+            return
+        owner = next((c for c in noun.children if c.dep_ == "poss" and c.lower_ not in ("its", "their")), None)
+        if noun.head.pos_ != "VERB" or noun.dep_ != "dobj" or owner is not None and owner.pos_ == "PROPN":
+            # ``the earlier claim that X``, ``rejected Brandt's claim that X``: a report in a noun phrase,
+            # by its possessor (the verb's subject only answers it)
+            if noun.lemma_.lower() in SAYING_NOUNS:
+                start, end = span_without_mark(clause[0])
+                self._add_reported("indirect", start, end, (noun.idx, noun.idx + len(noun.text)), owner, None)
             return
         verb = noun.head
         kind = "indirect" if verb.lemma_.lower() in SPEECH_VERBS else "belief"
@@ -405,6 +418,8 @@ class StatementFinder:
         head = token.head
         if head.i in self.used_cues or is_speech_verb(head):
             return  # a relayed statement: handled as the verb's source
+        while head.dep_ == "conj" and head.head is not head:
+            head = head.head  # ``A, and B, according to X``: X says both conjuncts
         sub = list(subtree_span(head))
         left = [t for t in sub if t.i < token.left_edge.i]
         right = [t for t in sub if t.i > token.right_edge.i]
