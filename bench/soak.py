@@ -232,7 +232,7 @@ def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Refere
                     print(json.dumps(chain.kills[-1].__dict__), flush=True)
                     break
         else:
-            if should_kill is not None:  # ended before its point came: no kill this time, so plan it again
+            if should_kill is not None:  # ended before its point came: the work is done, so this kill is lost
                 print(json.dumps({"mode": mode, "phase": phase, "note": "run ended before the kill point"}), flush=True)
             if process.returncode != 0:
                 raise RuntimeError(f"{mode} run {chain.runs} failed ({process.returncode})")
