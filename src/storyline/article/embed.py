@@ -119,8 +119,9 @@ def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     Texts of one token length go through the model together, at most ``batch_size`` at a time,
     so nothing is padded and each vector depends on its text only: the same in every executor,
     shard and batch, and the same bits as the text encoded alone (except texts of one word
-    piece, see ``MIN_ROWS``). Always on one thread: on two, a text's bits depend on its batch. One text at a time reads all the weights per text; a batch reads
-    them once, which is where the time goes on one core."""
+    piece, see ``MIN_ROWS``). Always on one thread: on two, a text's bits depend on its batch.
+    One text at a time reads all the weights per text; a batch reads them once, which is where
+    the time goes on one core."""
     model = load_model()
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     if not texts:
@@ -206,8 +207,7 @@ class EmbedArticle:
         texts = sorted({text for found in wanted.values() for text in found.values()})
         vectors: dict[str, np.ndarray] = {}
         if texts:
-            with torch_threads(1):
-                vectors = self.embedder.vectors(texts)
+            vectors = self.embedder.vectors(texts)
         for record in records:
             if isinstance(record, Article):
                 record.embeddings = {key: vectors[key] for key in wanted[id(record)]}

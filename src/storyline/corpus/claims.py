@@ -254,10 +254,9 @@ def _shard_units(shard: ShardInfo, folder: Path, statements_folder: Path, syndic
     known = read_embeddings(shard.folder)
     missing = sorted({text for text in texts if cache_key(text) not in known})
     if missing:  # a shard written before the ``embed`` stage: embed here as ``embed`` does
-        from storyline.article.embed import Embedder, torch_threads
+        from storyline.article.embed import Embedder
 
-        with torch_threads(1):
-            known.update(Embedder(None).vectors(missing))
+        known.update(Embedder(None).vectors(missing))  # on one thread, as ``encode`` always is
     vectors = np.stack([np.asarray(known[cache_key(t)], dtype=np.float32) for t in texts]) if texts else np.zeros((0, 1), np.float32)
     nested_in: dict[int, list[dict[str, Any]]] = defaultdict(list)
     index = {id(s): n for n, s in enumerate(usable)}

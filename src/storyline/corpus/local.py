@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from storyline.article.embed import Embedder, article_texts, cache_key, torch_threads
+from storyline.article.embed import Embedder, article_texts, cache_key
 from storyline.core.options import Options
 from storyline.core.pipeline import CORPUS_STAGES, LocalExecutor
 from storyline.core.records import Article, Corpus
@@ -84,8 +84,7 @@ def _vectors(articles: list[Article], options: Options) -> list[dict[str, Any]]:
     known = {**carried, **(cache.get_many([cache_key(t) for t in wanted]) if cache is not None and wanted else {})}
     missing = [text for text in wanted if cache_key(text) not in known]
     if missing:
-        with torch_threads(1):
-            known.update(Embedder(cache).vectors(missing))
+        known.update(Embedder(cache).vectors(missing))
     return [{cache_key(text): known[cache_key(text)] for text in found} for found in texts]
 
 

@@ -319,14 +319,13 @@ def _bucket_term_statistics(bucket: Path) -> dict[str, tuple[int, FirstSeen]]:
 
 def _lead_vectors(shard: ShardInfo, articles: list[tuple[int, Article]]) -> np.ndarray:
     """The articles' lead vectors, from the shard's ``embeddings.parquet``."""
-    from storyline.article.embed import DIMENSIONS, Embedder, cache_key, torch_threads
+    from storyline.article.embed import DIMENSIONS, Embedder, cache_key
     from storyline.store.parts import read_embeddings
 
     known = read_embeddings(shard.folder)
     missing = [lead_text(a) for _, a in articles if cache_key(lead_text(a)) not in known]
     if missing:  # a shard written before the ``embed`` stage: embed as that stage would have
-        with torch_threads(1):
-            known.update(Embedder(None).vectors(missing))
+        known.update(Embedder(None).vectors(missing))
     vectors = [np.asarray(known[cache_key(lead_text(a))], dtype=np.float32) for _, a in articles]
     return np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
 

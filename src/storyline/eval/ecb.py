@@ -456,7 +456,7 @@ def tune(candidates: Sequence[Any], score: Callable[[Any], float]) -> tuple[Any,
 def storyline_events(parsed: dict[str, Parsed], names: list[str], texts: dict[str, str]) -> EventRun:
     """The ``events`` findings (trigger spans) chained as the ``timeline`` stage merges them,
     after the ``stories`` stage as a normal run (lead and lemma vectors from the cache)."""
-    from storyline.article.embed import Embedder, MemoryCache, cache_key, torch_threads
+    from storyline.article.embed import Embedder, MemoryCache, cache_key
     from storyline.article.units import lead_text
     from storyline.core.options import Options
     from storyline.core.records import Corpus
@@ -466,8 +466,7 @@ def storyline_events(parsed: dict[str, Parsed], names: list[str], texts: dict[st
     cache = MemoryCache()
     cache.put_many({cache_key(lead_text(a)): parsed[a.id].lead_vector for a in articles})
     lemmas = sorted({e["trigger"] for a in articles for e in a.findings.get("events") or []})
-    with torch_threads(1):  # as the ``embed`` stage embeds them
-        cache.put_many(Embedder(None).vectors(lemmas))
+    cache.put_many(Embedder(None).vectors(lemmas))  # on one thread, as the ``embed`` stage embeds them
     corpus = run_corpus_stages(Corpus(articles=articles), Options(embedding_cache=cache), stages=["stories", "timeline"])
     event_of: dict[tuple[Any, ...], str] = {}
     for event in corpus.events:
