@@ -56,7 +56,7 @@ from spacy.tokens import Span
 
 from storyline.article.incident import features_from_doc
 from storyline.article.language import analysed
-from storyline.article.parse import doc_of
+from storyline.article.parse import doc_of, load_nlp, parse_text
 from storyline.article.time_values import calendar_date
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
@@ -539,8 +539,6 @@ def title_events(title: str | None, body: str, model: TriggerModel, published: s
     headline: undated (the ``times`` stage reads the body), offsets into the title."""
     if not title or not title.strip():
         return []
-    from storyline.article.parse import load_nlp, parse_text
-
     doc = parse_text(nlp or load_nlp(), headline_text(title, body))
     found = find_events(doc, model, (), published)
     for event in found:
