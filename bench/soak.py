@@ -7,7 +7,8 @@
 3. For each mode, a fresh output folder: starts the same command, kills its process group with
    SIGKILL at a random point of a planned phase (store mode: ingest, corpus stages; parts mode:
    shard writing, ingest of the parts, corpus stages), checks the store, and starts it again,
-   until ``--kills`` kills are spent; the last run goes to the end.
+   until ``--kills`` kills are spent; the last run goes to the end. A run that ends before its kill
+   point has that kill planned again on the next run, within the window that run measured.
 4. After every kill: ``PRAGMA integrity_check`` is ``ok``, every article stored before the kill
    is still stored (0 lost), no input is stored twice (0 duplicated). At the end of each chain:
    all inputs stored once and ``dossier.json`` equal to the uninterrupted run's.
@@ -30,7 +31,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,7 +43,10 @@ PLACES = ["Saltmere", "Dunmore", "Brenholt", "Lanport", "Vell", "Northgate", "Ti
 TOPICS = ["the harbour", "the water tariff", "the new bridge", "the rail link", "the school budget", "the ferry line"]
 OUTLETS = ["Saltmere Courier", "Northgate Post", "Tidewater Wire", "Vell Daily"]
 POLL = 0.1  # seconds between looks at the store while a run goes
+FAST_POLL = 0.02  # while articles go into the store, whose bursts come close together
+BATCH = 32  # analyze's default --batch-size: store mode's articles reach the store in bursts of it
 RUN_TIMEOUT = 3600
+RETRIES = 3  # a kill point a run ends before is planned again on up to this many more runs
 
 
 def write_inputs(folder: Path, count: int, seed: int) -> None:
@@ -160,6 +163,7 @@ class Kill:
     duplicated: int
     integrity: str
     shards_before: int = 0
+    observed: str = ""  # the phase the run was in when killed, read from its output folder
 
 
 @dataclass
@@ -172,33 +176,62 @@ class Chain:
     dossier_equal: bool = False
     final_integrity: str = ""
     seconds: float = 0.0
+    missed: int = 0  # runs that ended before their kill point (each kill re-planned on the next run)
 
 
-def trigger(phase: str, rng: random.Random, ref: Reference, shards: int, out: Path) -> Callable[[float], bool]:
-    """A test telling when to kill: at a random point of the planned phase."""
-    db = out / "storyline.db"
-    total = ref.articles
-    if phase in ("ingest", "parts-ingest"):  # while articles go into the store
-        now = len(stored_sources(db))
-        # Spread over what is left to store, leaving room for the kills of this phase still to come.
-        target = rng.randint(min(now + 1, total - 1), max(now + 1, now + (total - now) // 2))
-        return lambda elapsed: len(stored_sources(db)) >= target
-    state: dict[str, float] = {}
-    if phase == "shards":  # parts mode: while shards are written, a random time after the target shard
-        done = shards_done(out)
-        target = rng.randint(min(done, shards - 1), max(done, min(shards - 1, done + (shards - done) // 2)))
-        delay = rng.uniform(0, ref.shards_done / shards)
-        reached = lambda: shards_done(out) >= target  # noqa: E731
-    else:  # "corpus", "parts-corpus": every article stored, a random share of what the reference took next
-        delay = rng.uniform(0.02, 0.95) * (ref.seconds - ref.stored_done)
-        reached = lambda: len(stored_sources(db)) >= total  # noqa: E731
+def observed_phase(out: Path, mode: str, shards: int, total: int) -> str:
+    """Where a run is, read from its output folder: shards still being written (parts mode), articles still going
+    into the store, or every article stored (the corpus stages, dossier and report)."""
+    if mode == "parts" and shards_done(out) < shards:
+        return "shards"
+    if len(stored_sources(out / "storyline.db")) < total:
+        return "parts-ingest" if mode == "parts" else "ingest"
+    return "parts-corpus" if mode == "parts" else "corpus"
 
-    def point(elapsed: float) -> bool:
-        if "at" not in state and reached():
-            state["at"] = elapsed
-        return "at" in state and elapsed - state["at"] >= delay
 
-    return point
+class Trigger:
+    """When to kill a run: at a random point of the planned phase.
+
+    Ingest keys on the count of stored articles. The other phases are timed: parts-mode shards complete in a
+    burst at the end of their phase, so a count of shards would only ever hit the phase's end. ``window`` is how
+    long the phase lasted the last time it was seen whole (at first, in the reference run). A run that ends before
+    the kill point has the kill planned again on the next run within that run's measured window: a rerun over a
+    complete store does the corpus stages again, faster than the reference (its caches are warm)."""
+
+    def __init__(self, phase: str, rng: random.Random, window: float, out: Path, total: int, shards: int,
+                 burst: int) -> None:
+        self.phase, self.out, self.total, self.shards = phase, out, total, shards
+        self.started_at: float | None = None  # seconds into the run when the phase began
+        self.target = 0
+        if phase in ("ingest", "parts-ingest"):
+            now = len(stored_sources(out / "storyline.db"))
+            # Articles land in bursts (a batch of the pipeline, a shard's transaction), so the target stops two
+            # bursts short of the end; spread over what is left, leaving room for this phase's next kills.
+            limit = max(now + 1, total - 2 * burst)
+            self.target = rng.randint(now + 1, max(now + 1, now + (limit - now) // 2))
+        self.delay = rng.uniform(0.1, 0.9) * window if phase == "shards" else rng.uniform(0.02, 0.95) * window
+
+    def began(self) -> bool:
+        if self.phase == "shards":
+            return True  # from the start of the run
+        return len(stored_sources(self.out / "storyline.db")) >= self.total  # corpus phases
+
+    def due(self, elapsed: float) -> bool:
+        if self.phase in ("ingest", "parts-ingest"):
+            return len(stored_sources(self.out / "storyline.db")) >= self.target
+        if self.started_at is None and self.began():
+            self.started_at = elapsed
+        return self.started_at is not None and elapsed - self.started_at >= self.delay
+
+    def window_seen(self, run_seconds: float) -> float | None:
+        """The phase's length in a run that ended before the kill point (from its start to the run's end)."""
+        return None if self.started_at is None else run_seconds - self.started_at
+
+
+def reference_window(phase: str, ref: Reference) -> float:
+    if phase == "shards":
+        return ref.shards_done
+    return ref.seconds - ref.stored_done  # corpus phases (ingest is counted, not timed)
 
 
 def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Reference, shard_files: int, shards: int,
@@ -206,15 +239,18 @@ def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Refere
     chain = Chain(mode)
     db = out / "storyline.db"
     started_chain = time.monotonic()
-    for phase in [*phases, None]:  # None: the last run, to the end
+    queue: list[tuple[str | None, float, int]] = [(p, reference_window(p, ref), 0) for p in phases]
+    queue.append((None, 0.0, 0))  # the last run, to the end
+    while queue:
+        phase, window, tries = queue.pop(0)
         chain.runs += 1
-        should_kill = trigger(phase, rng, ref, shards, out) if phase else None
+        burst = shard_files if mode == "parts" else BATCH
+        should_kill = Trigger(phase, rng, window, out, ref.articles, shards, burst) if phase else None
         process = subprocess.Popen(command(inputs, out, mode, shard_files), stdout=subprocess.DEVNULL,
                                    start_new_session=True)  # a process group: workers die with the run
         started = time.monotonic()
-        before: list[str] = []
         while process.poll() is None:
-            time.sleep(POLL)
+            time.sleep(FAST_POLL if phase in ("ingest", "parts-ingest") else POLL)
             elapsed = time.monotonic() - started
             if elapsed > RUN_TIMEOUT:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -222,20 +258,26 @@ def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Refere
             if should_kill is not None:
                 before = stored_sources(db)
                 shards_before = shards_done(out)
-                if should_kill(elapsed):
+                if should_kill.due(elapsed):
+                    seen = observed_phase(out, mode, shards, ref.articles)
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
                     after = stored_sources(db)
                     chain.kills.append(Kill(mode, phase, round(elapsed, 1), len(set(before)), len(after),
                                             lost=len(set(before) - set(after)), duplicated=len(after) - len(set(after)),
-                                            integrity=integrity(db), shards_before=shards_before))
+                                            integrity=integrity(db), shards_before=shards_before, observed=seen))
                     print(json.dumps(chain.kills[-1].__dict__), flush=True)
                     break
         else:
-            if should_kill is not None:  # ended before its point came: the work is done, so this kill is lost
-                print(json.dumps({"mode": mode, "phase": phase, "note": "run ended before the kill point"}), flush=True)
             if process.returncode != 0:
                 raise RuntimeError(f"{mode} run {chain.runs} failed ({process.returncode})")
+            if should_kill is not None:  # ended before its kill point: plan that kill again on the next run
+                seen = should_kill.window_seen(time.monotonic() - started)
+                chain.missed += 1
+                print(json.dumps({"mode": mode, "phase": phase, "note": "run ended before the kill point",
+                                  "window_seen": seen}), flush=True)
+                if seen is not None and tries < RETRIES:
+                    queue.insert(0, (phase, seen, tries + 1))
     after = stored_sources(db)
     chain.final_articles, chain.final_duplicated = len(set(after)), len(after) - len(set(after))
     chain.final_integrity = integrity(db)
@@ -297,19 +339,22 @@ def section(chains: list[Chain], refs: dict[str, Reference], args: argparse.Name
         "files with a manifest. Each mode: one uninterrupted run (the reference), then a chain of runs on a fresh "
         "output folder, each killed with SIGKILL (its whole process group) at a random point of a planned phase and "
         "started again, the last one left to finish. After each kill: `PRAGMA integrity_check`, articles stored before "
-        "the kill still stored, no input stored twice. At the end: every input stored once and `dossier.json` "
+        "the kill still stored, no input stored twice. A kill is counted under the phase its run was in, read from the "
+        "output folder at the kill (shards still unwritten, articles still unstored, or the corpus stages); a run that "
+        "ends before its kill point has that kill planned again on the next run (a rerun redoes the corpus stages). "
+        "At the end: every input stored once and `dossier.json` "
         "byte-for-byte equal (as sorted JSON) to the reference's.",
         "",
-        "| mode | reference run | kills (phase: count) | runs | lost | duplicated | integrity_check | articles at the end | dossier equal | chain time |",
+        "| mode | reference run | kills (phase at the kill: count) | runs (ended before their kill point) | lost | duplicated | integrity_check | articles at the end | dossier equal | chain time |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in chains:
         phases: dict[str, int] = {}
-        for k in c.kills:
-            phases[k.phase] = phases.get(k.phase, 0) + 1
+        for k in c.kills:  # counted by the phase the run was really in
+            phases[k.observed] = phases.get(k.observed, 0) + 1
         lines.append(
             f"| {c.mode} | {refs[c.mode].seconds:.0f} s, {refs[c.mode].articles} articles | {len(c.kills)} ("
-            + ", ".join(f"{p}: {n}" for p, n in phases.items()) + f") | {c.runs} | {sum(k.lost for k in c.kills)} | "
+            + ", ".join(f"{p}: {n}" for p, n in phases.items()) + f") | {c.runs} ({c.missed}) | {sum(k.lost for k in c.kills)} | "
             f"{sum(k.duplicated for k in c.kills) + c.final_duplicated} | "
             f"{'ok' if all(k.integrity.startswith('ok') for k in c.kills) and c.final_integrity == 'ok' else 'FAILED'} | "
             f"{c.final_articles} | {'yes' if c.dossier_equal else 'NO'} | {c.seconds:.0f} s |")
@@ -317,9 +362,10 @@ def section(chains: list[Chain], refs: dict[str, Reference], args: argparse.Name
         "",
         "Kill points (seconds into the run; articles stored just before and just after; parts mode: shards complete "
         "just before): " + "; ".join(
-            f"{k.mode}/{k.phase} {k.at_s} s {k.stored_before}→{k.stored_after}" +
+            f"{k.mode}/{k.observed}" + (f" (planned {k.phase})" if k.observed != k.phase else "") + f" {k.at_s} s {k.stored_before}→{k.stored_after}" +
             (f" ({k.shards_before} shards)" if k.mode == "parts" else "") for k in kills) + ".",
         "",
+        f"Kills in their planned phase: {sum(k.observed == k.phase for k in kills)} of {len(kills)}. "
         f"Outcome: {'all checks held' if ok else 'a check FAILED (see the table)'}.",
         "", "",
     ]
