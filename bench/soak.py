@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +38,7 @@ from urllib.parse import quote
 from storyline.eval.benchdoc import write_section
 
 HEADING = "## Soak: kill -9 and rerun"
+CORPUS_LINE = "storyline: corpus stages"  # what analyze says on stderr as its corpus stages start
 FIRST = ["Mira", "Tomas", "Elena", "Joris", "Ines", "Piet", "Anya", "Karel", "Lotte", "Bram"]
 LAST = ["Varga", "Reyl", "Veldt", "Adebayo", "Mandel", "Oster", "Kade", "Linden", "Sorel", "Haas"]
 PLACES = ["Saltmere", "Dunmore", "Brenholt", "Lanport", "Vell", "Northgate", "Tidewater"]
@@ -77,7 +79,7 @@ def write_inputs(folder: Path, count: int, seed: int) -> None:
 
 def command(inputs: Path, out: Path, mode: str, shard_files: int) -> list[str]:
     args = [sys.executable, "-m", "storyline", "analyze", str(inputs), "--manifest", str(inputs.parent / "manifest.csv"),
-            "--out", str(out), "--quiet"]
+            "--out", str(out)]  # not --quiet: its stage lines on stderr say when the corpus stages start
     if mode == "parts":
         args += ["--parts", str(out / "parts"), "--files-per-shard", str(shard_files)]
     return args
@@ -123,33 +125,58 @@ def comparable(dossier_path: Path) -> str:
     return json.dumps(json.loads(dossier_path.read_text(encoding="utf-8")), sort_keys=True, ensure_ascii=False)
 
 
+class Run:
+    """One ``storyline analyze`` in its own process group, its stderr read as it comes: the time of the line
+    saying the corpus stages start is when the corpus phase begins (everything before it, on a rerun over a
+    complete store, is start-up and the pass over unchanged inputs)."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.started = time.monotonic()
+        self.corpus_at: float | None = None
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)  # a process group: workers die with the run
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            if line.startswith(CORPUS_LINE) and self.corpus_at is None:
+                self.corpus_at = self.elapsed()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 @dataclass
 class Reference:
     seconds: float  # the whole uninterrupted run
     shards_done: float  # parts mode: when every shard was written
     stored_done: float  # when every article was in the store
+    corpus_at: float  # when the corpus stages started
     dossier: str
     articles: int
 
 
 def reference(inputs: Path, out: Path, mode: str, shard_files: int, shards: int) -> Reference:
-    """The uninterrupted run, timed by phase (polling the parts folder and the store)."""
-    started = time.monotonic()
-    process = subprocess.Popen(command(inputs, out, mode, shard_files), stdout=subprocess.DEVNULL)
+    """The uninterrupted run, timed by phase (polling the parts folder and the store, reading its stage lines)."""
+    run = Run(command(inputs, out, mode, shard_files))
     times: dict[str, float] = {}
     total = len(list(inputs.glob("*.txt")))
-    while process.poll() is None:
+    while run.process.poll() is None:
         time.sleep(POLL)
-        elapsed = time.monotonic() - started
         if mode == "parts" and shards_done(out) >= shards:
-            times.setdefault("shards", elapsed)
+            times.setdefault("shards", run.elapsed())
         if len(stored_sources(out / "storyline.db")) >= total:
-            times.setdefault("stored", elapsed)
-    seconds = time.monotonic() - started
-    if process.returncode != 0:
-        raise RuntimeError(f"the uninterrupted {mode} run failed ({process.returncode})")
-    return Reference(seconds, times.get("shards", 0.0), times.get("stored", seconds), comparable(out / "dossier.json"),
-                     len(stored_sources(out / "storyline.db")))
+            times.setdefault("stored", run.elapsed())
+    seconds = run.elapsed()
+    if run.process.returncode != 0 or run.corpus_at is None:
+        raise RuntimeError(f"the uninterrupted {mode} run failed ({run.process.returncode}) or said no corpus stages")
+    return Reference(seconds, times.get("shards", 0.0), times.get("stored", seconds), run.corpus_at,
+                     comparable(out / "dossier.json"), len(stored_sources(out / "storyline.db")))
 
 
 @dataclass
@@ -179,29 +206,30 @@ class Chain:
     missed: int = 0  # runs that ended before their kill point (each kill re-planned on the next run)
 
 
-def observed_phase(out: Path, mode: str, shards: int, total: int) -> str:
-    """Where a run is, read from its output folder: shards still being written (parts mode), articles still going
-    into the store, or every article stored (the corpus stages, dossier and report)."""
+def observed_phase(run: Run, out: Path, mode: str, shards: int, total: int) -> str:
+    """Where a run is: shards still being written (parts mode), articles still going into the store, the corpus
+    stages (and dossier and report) once it has said they start, else start-up over a complete store."""
     if mode == "parts" and shards_done(out) < shards:
         return "shards"
     if len(stored_sources(out / "storyline.db")) < total:
         return "parts-ingest" if mode == "parts" else "ingest"
-    return "parts-corpus" if mode == "parts" else "corpus"
+    if run.corpus_at is not None:
+        return "parts-corpus" if mode == "parts" else "corpus"
+    return "start-up"
 
 
 class Trigger:
     """When to kill a run: at a random point of the planned phase.
 
-    Ingest keys on the count of stored articles. The other phases are timed: parts-mode shards complete in a
-    burst at the end of their phase, so a count of shards would only ever hit the phase's end. ``window`` is how
-    long the phase lasted the last time it was seen whole (at first, in the reference run). A run that ends before
-    the kill point has the kill planned again on the next run within that run's measured window: a rerun over a
-    complete store does the corpus stages again, faster than the reference (its caches are warm)."""
+    Ingest keys on the count of stored articles. Shards and the corpus stages are timed: parts-mode shards
+    complete in a burst at the end of their phase, so a count of them would only ever hit the phase's end; the
+    corpus phase starts at the run's own stage line. ``window`` is how long the phase lasted the last time it was
+    seen whole (at first, in the reference run). A run that ends before the kill point has the kill planned again
+    on the next run within that run's measured window: a rerun over a complete store does the corpus stages
+    again, faster than the reference (its caches are warm)."""
 
-    def __init__(self, phase: str, rng: random.Random, window: float, out: Path, total: int, shards: int,
-                 burst: int) -> None:
-        self.phase, self.out, self.total, self.shards = phase, out, total, shards
-        self.started_at: float | None = None  # seconds into the run when the phase began
+    def __init__(self, phase: str, rng: random.Random, window: float, out: Path, total: int, burst: int) -> None:
+        self.phase, self.out = phase, out
         self.target = 0
         if phase in ("ingest", "parts-ingest"):
             now = len(stored_sources(out / "storyline.db"))
@@ -211,33 +239,31 @@ class Trigger:
             self.target = rng.randint(now + 1, max(now + 1, now + (limit - now) // 2))
         self.delay = rng.uniform(0.1, 0.9) * window if phase == "shards" else rng.uniform(0.02, 0.95) * window
 
-    def began(self) -> bool:
-        if self.phase == "shards":
-            return True  # from the start of the run
-        return len(stored_sources(self.out / "storyline.db")) >= self.total  # corpus phases
+    def began(self, run: Run) -> float | None:
+        """Seconds into the run when the phase began; None before."""
+        return 0.0 if self.phase == "shards" else run.corpus_at
 
-    def due(self, elapsed: float) -> bool:
+    def due(self, run: Run) -> bool:
         if self.phase in ("ingest", "parts-ingest"):
             return len(stored_sources(self.out / "storyline.db")) >= self.target
-        if self.started_at is None and self.began():
-            self.started_at = elapsed
-        return self.started_at is not None and elapsed - self.started_at >= self.delay
+        began = self.began(run)
+        return began is not None and run.elapsed() - began >= self.delay
 
-    def window_seen(self, run_seconds: float) -> float | None:
+    def window_seen(self, run: Run, seconds: float) -> float | None:
         """The phase's length in a run that ended before the kill point (from its start to the run's end)."""
-        return None if self.started_at is None else run_seconds - self.started_at
+        began = None if self.phase in ("ingest", "parts-ingest") else self.began(run)
+        return None if began is None else seconds - began
 
 
 def reference_window(phase: str, ref: Reference) -> float:
     if phase == "shards":
         return ref.shards_done
-    return ref.seconds - ref.stored_done  # corpus phases (ingest is counted, not timed)
+    return ref.seconds - ref.corpus_at  # corpus phases (ingest is counted, not timed)
 
 
 def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Reference, shard_files: int, shards: int,
               rng: random.Random) -> Chain:
     chain = Chain(mode)
-    db = out / "storyline.db"
     started_chain = time.monotonic()
     queue: list[tuple[str | None, float, int]] = [(p, reference_window(p, ref), 0) for p in phases]
     queue.append((None, 0.0, 0))  # the last run, to the end
@@ -245,45 +271,47 @@ def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Refere
         phase, window, tries = queue.pop(0)
         chain.runs += 1
         burst = shard_files if mode == "parts" else BATCH
-        should_kill = Trigger(phase, rng, window, out, ref.articles, shards, burst) if phase else None
-        process = subprocess.Popen(command(inputs, out, mode, shard_files), stdout=subprocess.DEVNULL,
-                                   start_new_session=True)  # a process group: workers die with the run
-        started = time.monotonic()
-        while process.poll() is None:
-            time.sleep(FAST_POLL if phase in ("ingest", "parts-ingest") else POLL)
-            elapsed = time.monotonic() - started
-            if elapsed > RUN_TIMEOUT:
-                os.killpg(process.pid, signal.SIGKILL)
-                raise RuntimeError(f"{mode} run did not finish within {RUN_TIMEOUT} s")
-            if should_kill is not None:
-                before = stored_sources(db)
-                shards_before = shards_done(out)
-                if should_kill.due(elapsed):
-                    seen = observed_phase(out, mode, shards, ref.articles)
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-                    after = stored_sources(db)
-                    chain.kills.append(Kill(mode, phase, round(elapsed, 1), len(set(before)), len(after),
-                                            lost=len(set(before) - set(after)), duplicated=len(after) - len(set(after)),
-                                            integrity=integrity(db), shards_before=shards_before, observed=seen))
-                    print(json.dumps(chain.kills[-1].__dict__), flush=True)
-                    break
-        else:
-            if process.returncode != 0:
-                raise RuntimeError(f"{mode} run {chain.runs} failed ({process.returncode})")
-            if should_kill is not None:  # ended before its kill point: plan that kill again on the next run
-                seen = should_kill.window_seen(time.monotonic() - started)
-                chain.missed += 1
-                print(json.dumps({"mode": mode, "phase": phase, "note": "run ended before the kill point",
-                                  "window_seen": seen}), flush=True)
-                if seen is not None and tries < RETRIES:
-                    queue.insert(0, (phase, seen, tries + 1))
-    after = stored_sources(db)
+        should_kill = Trigger(phase, rng, window, out, ref.articles, burst) if phase else None
+        run = Run(command(inputs, out, mode, shard_files))
+        if should_kill is not None and watch(run, should_kill, chain, out, mode, phase, shards, ref.articles):
+            continue
+        run.process.wait()
+        if run.process.returncode != 0:
+            raise RuntimeError(f"{mode} run {chain.runs} failed ({run.process.returncode})")
+        if should_kill is not None:  # ended before its kill point: plan that kill again on the next run
+            seen = should_kill.window_seen(run, run.elapsed())
+            chain.missed += 1
+            print(json.dumps({"mode": mode, "phase": phase, "note": "run ended before the kill point",
+                              "window_seen": seen}), flush=True)
+            if seen is not None and tries < RETRIES:
+                queue.insert(0, (phase, seen, tries + 1))
+    after = stored_sources(out / "storyline.db")
     chain.final_articles, chain.final_duplicated = len(set(after)), len(after) - len(set(after))
-    chain.final_integrity = integrity(db)
+    chain.final_integrity = integrity(out / "storyline.db")
     chain.dossier_equal = comparable(out / "dossier.json") == ref.dossier
     chain.seconds = round(time.monotonic() - started_chain, 1)
     return chain
+
+
+def watch(run: Run, trigger: Trigger, chain: Chain, out: Path, mode: str, phase: str, shards: int, total: int) -> bool:
+    """Poll a run until its kill point (kill it, check the store, record the kill: True) or its end (False)."""
+    db = out / "storyline.db"
+    while run.process.poll() is None:
+        time.sleep(FAST_POLL if phase in ("ingest", "parts-ingest") else POLL)
+        if run.elapsed() > RUN_TIMEOUT:
+            run.kill()
+            raise RuntimeError(f"{mode} run did not finish within {RUN_TIMEOUT} s")
+        before, shards_before = stored_sources(db), shards_done(out)
+        if trigger.due(run):
+            seen, at = observed_phase(run, out, mode, shards, total), run.elapsed()
+            run.kill()
+            after = stored_sources(db)
+            chain.kills.append(Kill(mode, phase, round(at, 1), len(set(before)), len(after),
+                                    lost=len(set(before) - set(after)), duplicated=len(after) - len(set(after)),
+                                    integrity=integrity(db), shards_before=shards_before, observed=seen))
+            print(json.dumps(chain.kills[-1].__dict__), flush=True)
+            return True
+    return False
 
 
 def plan(kills: int) -> dict[str, list[str]]:

@@ -45,6 +45,17 @@ def test_cli_analyze_reports_bad_files_on_stderr_and_goes_on(tmp_path):
     assert len(dossier["skipped"]) == 2
 
 
+def test_cli_analyze_says_when_the_corpus_stages_start_unless_quiet(tmp_path):
+    # After the last article the corpus stages can take minutes: the run says so instead of going silent.
+    loud = storyline("analyze", FIXTURES / "corpus", "--out", tmp_path / "loud")
+    assert loud.returncode == 0, loud.stderr
+    stage_lines = [line for line in loud.stderr.splitlines() if line.startswith("storyline: corpus stages")]
+    assert len(stage_lines) == 1 and "articles" in stage_lines[0]
+    quiet = storyline("analyze", FIXTURES / "corpus", "--out", tmp_path / "quiet", "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "corpus stages" not in quiet.stderr
+
+
 def test_cli_exit_status_is_nonzero_only_when_nothing_was_analysed(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     result = storyline("analyze", tmp_path / "empty.txt", "--out", tmp_path / "out", "--quiet")

@@ -182,6 +182,18 @@ def test_extract_text_byline_and_date_after_a_teaser_are_not_a_comment() -> None
     assert "The union said members would return to work on Friday morning." in extraction.body
 
 
+def test_extract_text_one_terse_sentence_is_the_article() -> None:
+    # A wire headline sent as a one-line text: too few function words for prose, but all the page has.
+    extraction = extract_text("Ferry strike halts Saltmere crossings; 3 routes shut.\n")
+    assert extraction.body == "Ferry strike halts Saltmere crossings; 3 routes shut."
+    assert any("terse" in warning for warning in extraction.warnings)
+
+
+def test_extract_text_page_of_furniture_without_sentences_stays_empty() -> None:
+    extraction = extract_text("Home | News | Sport\nTop Stories\nMayor Opens New Bridge\nSubscribe to our newsletter.\n")
+    assert extraction.body == ""
+
+
 def test_extract_text_empty_page_has_empty_body() -> None:
     extraction = extract_text("\n\n  \nHome\nMenu\n")
     assert extraction.body == ""

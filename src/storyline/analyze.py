@@ -10,6 +10,7 @@ the whole store (``corpus.local.run_corpus_stages``) -> ``dossier.build_dossier`
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ from storyline.present.report import write_report
 from storyline.store.watch import read_sources_table
 from storyline.store.sqlite import Store
 from storyline.core.guard import failure
+
+# What a long run is doing after its last article: the CLI shows these lines unless --quiet.
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -165,7 +169,10 @@ def ingest_parts_into_store(
 def finish_run(store: Store, out: Path, options: Options, result: RunResult) -> None:
     """Corpus stages over the whole store (the block pass over its articles as one shard), then dossier.json
     and report.html."""
-    store.save_corpus(run_corpus_stages(store.corpus(), options))
+    corpus = store.corpus()
+    log.info("corpus stages (entities, timeline, syndication, claims, stories) over %d articles", len(corpus.articles))
+    store.save_corpus(run_corpus_stages(corpus, options))
+    log.info("writing the dossier and report")
     result.dossier = build_dossier(store)
     result.dossier_path = out / "dossier.json"
     result.dossier_path.write_text(json.dumps(result.dossier, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Optional
@@ -32,6 +33,21 @@ stderr = Console(stderr=True)
 def say(message: str) -> None:
     """One unwrapped, unstyled line on stderr (file names and reasons are data, not markup)."""
     stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+class _StageLines(logging.Handler):
+    """The library's progress notes (``storyline.*`` loggers at INFO) as plain ``storyline:`` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(f"storyline: {record.getMessage()}")
+
+
+def _show_stages(quiet: bool) -> None:
+    logger = logging.getLogger("storyline")
+    if quiet or any(isinstance(handler, _StageLines) for handler in logger.handlers):
+        return
+    logger.addHandler(_StageLines(logging.INFO))
+    logger.setLevel(logging.INFO)
 
 
 def _print_version(value: bool) -> None:
@@ -132,6 +148,7 @@ def analyze(
     except (OSError, ValueError, InputError) as error:
         raise typer.BadParameter(f"cannot read manifest: {error}", param_hint="--manifest") from None
     sources = list(expand(inputs, loaded_manifest))
+    _show_stages(quiet)
     options = Options(
         published=flag_date, max_bytes=max_bytes, batch_size=batch_size, workers=workers,
         executor=executor, scheduler=scheduler,
@@ -221,6 +238,7 @@ def ingest_parts(
 
     if not parts.is_dir():
         raise typer.BadParameter(f"no parts folder at {parts}", param_hint="PARTS")
+    _show_stages(quiet=False)
     _say_ingested(ingest_parts_into_store(parts, out, Options(), db_path=db))
 
 

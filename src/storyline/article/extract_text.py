@@ -739,7 +739,7 @@ def extract_text(text: str) -> Extraction:
     page = lines[:comment_start]
     span = _main_run(page)
     if span is None:
-        return Extraction(body="", comments=comments)
+        return _terse_page(page, comments)
     start, end = _trim_unfinished(page, *span)
     paragraphs, warnings = _build_body(page[start : end + 1])
     before, after = page[:start], page[end + 1 :]
@@ -755,3 +755,19 @@ def extract_text(text: str) -> Extraction:
         comments=comments,
         warnings=warnings,
     )
+
+
+def _terse_page(page: list[Line], comments: list[Comment]) -> Extraction:
+    """A page with no line of prose at all: its finished sentences, if it has any, are the article.
+
+    A wire headline sent as a one-line text ("Police disperse plant protesters.") has too few function
+    words to read as prose; with nothing else on the page there is no body to prefer it to, and
+    skipping it would lose the input. Lines without closing punctuation (menus, headline lists) and
+    junk stay out, so a page of furniture still has no body.
+    """
+    kept = [line for line in page if line.terminal and not line.junk and not line.repeated and line.words >= 3]
+    if not kept:
+        return Extraction(body="", comments=comments)
+    body = "\n\n".join(_clean_inline(line.text) for line in kept)
+    return Extraction(body=body, comments=comments,
+                      warnings=[f"no prose on the page: kept its {len(kept)} terse sentence{'s' if len(kept) != 1 else ''}"])
