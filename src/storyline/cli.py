@@ -109,7 +109,7 @@ def analyze(
     allow_private: Annotated[
         bool, typer.Option("--allow-private", help="With --fetch: allow private, loopback and link-local addresses.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (skipped inputs are still reported).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or stage lines (skipped inputs are still reported).")] = False,
     parts: Annotated[
         Optional[Path],
         typer.Option(help="Cluster-style run: workers read and analyse whole shards of the inputs and write "
