@@ -119,14 +119,12 @@ class StoreView:
         """
         full = (self.current(), key)
         with self.lock:
-            future = self._answers.get(full)
+            future = self._held(full)
             owner = future is None
             if owner:
                 future = self._answers[full] = Future()
                 while len(self._answers) > CACHED_ANSWERS:
                     self._answers.popitem(last=False)
-            else:
-                self._answers.move_to_end(full)
         if not owner:
             return future.result()
         try:
@@ -144,9 +142,13 @@ class StoreView:
         """
         full = (self.current(), key)
         with self.lock:
-            future = self._answers.get(full)
-            if future is not None:
-                self._answers.move_to_end(full)
+            return self._held(full)
+
+    def _held(self, full: tuple[int, Hashable]) -> Future | None:
+        """The future kept for ``(generation, key)``, marked as just used; call with the lock held."""
+        future = self._answers.get(full)
+        if future is not None:
+            self._answers.move_to_end(full)
         return future
 
     def _index(self, function: Callable[..., Any], *args: Any) -> Any:
