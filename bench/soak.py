@@ -228,7 +228,8 @@ class Trigger:
     on the next run within that run's measured window: a rerun over a complete store does the corpus stages
     again, faster than the reference (its caches are warm)."""
 
-    def __init__(self, phase: str, rng: random.Random, window: float, out: Path, total: int, burst: int) -> None:
+    def __init__(self, phase: str, rng: random.Random, window: float, out: Path, total: int, burst: int,
+                 shards: int) -> None:
         self.phase, self.out = phase, out
         self.target = 0
         if phase in ("ingest", "parts-ingest"):
@@ -237,7 +238,11 @@ class Trigger:
             # bursts short of the end; spread over what is left, leaving room for this phase's next kills.
             limit = max(now + 1, total - 2 * burst)
             self.target = rng.randint(now + 1, max(now + 1, now + (limit - now) // 2))
-        self.delay = rng.uniform(0.1, 0.9) * window if phase == "shards" else rng.uniform(0.02, 0.95) * window
+        if phase == "shards":  # a rerun writes only the shards still incomplete: a shorter phase
+            done = shards_done(out)
+            self.delay = rng.uniform(0.1, 0.9) * window * (shards - done) / shards
+        else:
+            self.delay = rng.uniform(0.02, 0.95) * window
 
     def began(self, run: Run) -> float | None:
         """Seconds into the run when the phase began; None before."""
@@ -271,7 +276,7 @@ def run_chain(inputs: Path, out: Path, mode: str, phases: list[str], ref: Refere
         phase, window, tries = queue.pop(0)
         chain.runs += 1
         burst = shard_files if mode == "parts" else BATCH
-        should_kill = Trigger(phase, rng, window, out, ref.articles, burst) if phase else None
+        should_kill = Trigger(phase, rng, window, out, ref.articles, burst, shards) if phase else None
         run = Run(command(inputs, out, mode, shard_files))
         if should_kill is not None and watch(run, should_kill, chain, out, mode, phase, shards, ref.articles):
             continue
