@@ -101,6 +101,13 @@ def test_units_propositions_need_a_verb_content_and_no_question():
     assert [is_proposition(doc) for doc in tagged(texts)] == [False, False, False, False, True, True, False, False, True]
 
 
+def test_units_name_or_acronym_spelled_like_a_stop_word_is_a_content_word():
+    # "US" and "IT" are the stop words "us" and "it" lower-cased; here they are the fourth content word
+    texts = ["Varga: US, Oskland must do more against smugglers", "Lund: IT firms must pay more taxes",
+             "Varga: we must do more against smugglers"]
+    assert [is_proposition(doc) for doc in tagged(texts)] == [True, True, False]
+
+
 def test_units_label_and_claim_text_keep_apostrophes_inside_words():
     assert label_text("“Varga’s own initiative,”") == "Varga’s own initiative"
     assert label_text('"We\'d love to see that happen."') == "We'd love to see that happen."

@@ -345,3 +345,19 @@ def test_statements_comma_while_clause_is_the_writers_but_a_bare_while_clause_is
     assert said == "the quay was closed while the cranes were repaired"
     said = _contents(nlp, "Ilse Brandt said the quay was closed, while the council met in the town hall.\n")["said"]
     assert said == "the quay was closed"
+
+
+@pytest.mark.parametrize("text, cue, content", [
+    # headline-like sentences the parser reads as the verb's object or splits off after the colon
+    ("Ilse Brandt said: Landslide buries at least 40 Velmar miners.\n", "said", "Landslide buries at least 40 Velmar miners"),
+    ("Ilse Brandt said: Four Velmar sailors killed in Oskland.\n", "said", "Four Velmar sailors killed in Oskland"),
+    ("Tomas Wehrle told reporters: Velmar ferry lands in Oskland port. Nobody was hurt.\n", "told",
+     "Velmar ferry lands in Oskland port"),
+])
+def test_statements_colon_introduces_what_was_said_without_quotes(nlp, text, cue, content):
+    assert _contents(nlp, text)[cue] == content
+
+
+def test_statements_colon_before_a_quotation_stays_a_direct_quote(nlp):
+    statements, _ = find_statements(nlp('Ilse Brandt said: "The harbour stays open all winter."\n'))
+    assert [s["kind"] for s in statements] == ["direct"]

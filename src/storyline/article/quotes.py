@@ -29,6 +29,15 @@ ABBREVIATIONS = frozenset(
 )
 
 
+def first_sentence_end(text: str) -> int | None:
+    """Offset of the mark that ends ``text``'s first sentence (abbreviations and initials aside), or None."""
+    for match in SENTENCE_END.finditer(text):
+        word = match.group(1).lower()
+        if not (match.group(2) == "." and (word in ABBREVIATIONS or len(word) == 1)):
+            return match.start(2)
+    return None
+
+
 def sentence_ends(text: str) -> int:
     """How many sentence boundaries ``text`` holds, abbreviations and initials aside."""
     count = 0

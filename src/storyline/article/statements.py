@@ -57,7 +57,7 @@ from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
 from storyline.core.records import Article
 from storyline.article.language import analysed
-from storyline.article.quotes import DASHES, OPEN_MARKS, Quote, find_quotes, paragraphs, sentence_ends
+from storyline.article.quotes import DASHES, OPEN_MARKS, Quote, find_quotes, first_sentence_end, paragraphs, sentence_ends
 from storyline.article.reported import (
     BELIEF_VERBS,
     SPEECH_NOUNS,
@@ -88,6 +88,10 @@ NAMING_VERBS = frozenset({"call", "dub", "label", "term", "title", "name", "bran
 PERSON_PRONOUNS = {"he", "she", "him", "her"}
 RELATIVE_PRONOUNS = {"who", "that", "which"}
 GROUP_PRONOUNS = {"it", "they", "them"}
+
+
+# At most this many words between a cue and its colon (``told reporters on Monday:``).
+COLON_GAP = 6
 
 
 # A word tagged VERB in one of these relations sits inside a noun phrase
@@ -368,7 +372,7 @@ class StatementFinder:
             comps = [c for c in verb.children if c.dep_ == "ccomp"]
             content = span_without_mark(comps[0]) if comps else None
         else:
-            content = clausal_content(verb)
+            content = self._colon_content(verb) or clausal_content(verb)
             if frames_topic(verb) and (content is None or verb_lemma(verb) == "ask"):
                 # ``Asked to comment on X, Y said …``: X is the topic of Y's statement, not a statement
                 topic = content or object_content(verb)
@@ -389,6 +393,27 @@ class StatementFinder:
         if speaker is None and verb.dep_ == "acl":
             speaker = verb.head  # ``a statement saying …``: whoever the noun is, or issued it
         self._add_reported(kind, start, end, cue_span(verb), speaker, self._relay(verb))
+
+    def _colon_content(self, verb: Token) -> tuple[int, int] | None:
+        """``X said: <sentence>`` without quotation marks: what follows the colon, to the end of its
+        sentence, is what was said, whatever the parser made of it (a headline after the colon is
+        often parsed as the verb's object, or split off as a sentence of its own). Only a cue with a
+        speaker and at most a few words between it and the colon (``told reporters on Monday:``)."""
+        if cue_subject(verb) is None:
+            return None
+        colon = next((t for t in self.doc[verb.i + 1 : verb.i + 1 + COLON_GAP]
+                      if t.is_punct or t.pos_ in ("VERB", "AUX")), None)
+        if colon is None or colon.text != ":":
+            return None
+        _, para_end = self.paras[self.para_of(colon.idx)]
+        start = colon.idx + 1
+        while start < para_end and self.text[start].isspace():
+            start += 1
+        if start >= para_end or self.text[start] in OPEN_MARKS + '"':
+            return None  # a quotation: the direct-quote pass reads it
+        stop = first_sentence_end(self.text[start:para_end])
+        end = trim_end(self.text, start, para_end if stop is None else start + stop)
+        return (start, end) if end > start else None
 
     def _noun_cue(self, noun: Token) -> None:
         clause = [c for c in noun.children if c.dep_ in ("acl", "ccomp") and any(m.lower_ == "that" for m in c.children)]

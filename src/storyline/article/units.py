@@ -123,7 +123,14 @@ def is_proposition(doc: Any) -> bool:
         return False
     if not any(t.tag_ in FINITE_TAGS for t in words) and not (_headline_verb(words) and not _topic_opening(words)):
         return False
-    return sum(1 for t in words if t.pos_ in CONTENT_POS and not t.is_stop) >= MIN_CONTENT_WORDS
+    return sum(1 for t in words if is_content_word(t)) >= MIN_CONTENT_WORDS
+
+
+def is_content_word(token: Any) -> bool:
+    """A noun, verb, adjective, adverb or number that is not a stop word; a name or an acronym
+    always counts, even one spelled like a stop word ("US", "IT")."""
+    acronym = len(token.text) > 1 and token.text.isupper()
+    return token.pos_ in CONTENT_POS and (not token.is_stop or token.pos_ == "PROPN" or acronym)
 
 
 def _embedded_question(words: list[Any]) -> bool:
