@@ -164,3 +164,15 @@ def test_coref_an_age_description_is_the_person_in_view() -> None:
             "clip online on Thursday.\n\n"
             "\"Every boat deserves a captain,\" the 43-year-old said.\n")
     assert _speaker_of(text, "Every boat deserves") == "Joris Veldt"
+
+
+def test_coref_he_is_the_main_subject_not_one_in_a_subordinate_clause() -> None:
+    text = ("Piet Haldane, the harbour master, recalled the winter when Tomas Brandt first took charge of "
+            "the port. \"The cranes froze every night,\" he said.\n")
+    assert _speaker_of(text, "The cranes froze") == "Piet Haldane"
+
+
+def test_coref_he_with_no_subject_in_view_is_a_man_named_in_the_sentence_before() -> None:
+    text = ("The ferry advert shows a clip of an interview with Thomas Brandt, filmed in the spring.\n\n"
+            "In the clip he says the new boats will be cheaper than the old ones.\n")
+    assert _speaker_of(text, "the new boats will be") == "Thomas Brandt"

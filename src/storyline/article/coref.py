@@ -241,14 +241,54 @@ class Coref:
         country of their roles ``country`` (``the US president`` is not the one called Russian President)."""
         window = self._window(at)
         best, best_at = None, -1
+        eligible = []
         for cluster in self.mentions.clusters:
             if not self._person_like(cluster) or not self._agrees(cluster, gender):
                 continue
             known = self.countries(cluster)
             if country and known and not country & known:
                 continue
+            eligible.append(cluster)
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > best_at:
+                best, best_at = cluster, hit
+        if best is None:
+            return self._named_just_before(at, gender, eligible)
+        return self._main_subject(best, best_at, eligible)
+
+    def _main_subject(self, best: Any, best_at: int, eligible: list[Any]) -> Any:
+        """Of the salient people of the latest sentence naming one, its main clause's subject: in ``X recalled
+        the days when Y took office. "…," he said`` he is X, the one the sentence is about (centering)."""
+        token = self.finder.token_at(best_at)
+        if token is None or self._is_main_subject(token):
+            return best
+        start = self.doc[_sentence_start(token)].idx
+        for cluster in eligible:
+            for hit, salient in cluster.hits:
+                other = self.finder.token_at(hit) if salient and start <= hit < best_at else None
+                if other is not None and self._is_main_subject(other) and not self._inside_content(hit):
+                    return cluster
+        return best
+
+    def _is_main_subject(self, token: Any) -> bool:
+        root = _entity_span(token).root
+        return root.dep_ in ("nsubj", "nsubjpass") and root.head.dep_ == "ROOT"
+
+    def _named_just_before(self, at: int, gender: str | None, eligible: list[Any]) -> Any:
+        """No one salient in view: a person of known, agreeing gender named (not as a subject) in the
+        pronoun's sentence or the one before (``in Sen. Hal Brandt's case. His office said``)."""
+        token = self.finder.token_at(at)
+        if gender is None or token is None:
+            return None
+        start = _sentence_start(token)
+        begin = self.doc[_sentence_start(self.doc[start - 1]) if start > 0 else start].idx
+        known = self.genders()
+        best, best_at = None, -1
+        for cluster in eligible:
+            if known.get(cluster.key) != gender:
+                continue
+            hit = max((a for a, _ in cluster.hits if begin <= a < at and not self._quoted(a)), default=-1)
+            if hit > best_at:
                 best, best_at = cluster, hit
         return best
 
