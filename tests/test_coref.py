@@ -176,3 +176,22 @@ def test_coref_he_with_no_subject_in_view_is_a_man_named_in_the_sentence_before(
     text = ("The ferry advert shows a clip of an interview with Thomas Brandt, filmed in the spring.\n\n"
             "In the clip he says the new boats will be cheaper than the old ones.\n")
     assert _speaker_of(text, "the new boats will be") == "Thomas Brandt"
+
+
+def test_coref_relative_after_a_list_of_predicate_nouns_is_the_subject() -> None:
+    text = ("Editor's note: Joris Veldt is a harbour pilot, a ferry captain, a part-time baker and a critic "
+            "who has said the new bridge will ruin the harbour.\n")
+    assert _speaker_of(text, "the new bridge will ruin") == "Joris Veldt"
+
+
+def test_coref_relative_after_a_list_of_names_is_the_last_name() -> None:
+    text = ("The mayor dismissed criticism from Anna Ruud, Piet Haldane and Marta Solberg, a baker "
+            "and former councillor who has said the harbour fees are too high.\n")
+    assert _speaker_of(text, "the harbour fees are") == "Marta Solberg"
+
+
+def test_coref_the_group_is_the_name_inside_its_earlier_description() -> None:
+    text = ("Veldtron Insurance says it will leave the market. Veldtron is a small insurer in most towns.\n\n"
+            "This week the trade group for the Blue Harbour Green Shield plans, which dominate the north, "
+            "spelled out its worries. \"The ferry market is out of balance,\" the group wrote.\n")
+    assert _speaker_of(text, "The ferry market is out") == "Blue Harbour Green Shield"

@@ -349,6 +349,9 @@ class Coref:
             antecedent = _nominal_before(token)  # ``a site called Harbour News Right Now, which``: a misparse
         if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
             return None
+        while antecedent.dep_ in ("conj", "appos") and antecedent.head.i < antecedent.i \
+                and antecedent.pos_ == "NOUN" and not antecedent.ent_type_:
+            antecedent = antecedent.head  # ``X, a liar and bully who``: the phrase the common nouns describe
         if antecedent.dep_ == "attr":  # ``X is a councillor who said …``: the councillor is X
             subject = next((c for c in antecedent.head.children if c.dep_ == "nsubj"), None)
             antecedent = subject if subject is not None else antecedent
@@ -609,6 +612,8 @@ class Coref:
         if token.ent_type_ or token.pos_ == "PROPN":
             span = _entity_span(token)
             cluster = self.mentions.cluster_at(span)
+            if cluster is None:
+                cluster = self._cluster_covering(token.idx)  # ``Shield`` of ``the Blue Cross Blue Shield plans``
             if cluster is None and token.ent_type_ in ("ORG", "PERSON"):
                 cluster = self.mentions.add_speaker_name(span)  # a name the tagger missed, as the finder does
             if cluster is not None:
@@ -626,6 +631,10 @@ class Coref:
             start = token.left_edge.i
             return self.description(self.doc[start : token.i + 1])
         return None
+
+    def _cluster_covering(self, at: int) -> Any:
+        """The cluster one of whose names spans the character ``at``."""
+        return next((c for c in self.mentions.clusters if any(a <= at < b for a, b in c.spans)), None)
 
     def titles(self, cluster: Any) -> list[str]:
         """Titles written just before the cluster's names (``Sen.``, ``Gov.``) as role nouns."""
