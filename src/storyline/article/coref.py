@@ -11,7 +11,9 @@ Everything comes from the spaCy parse and the text of one article:
   else the phrase just before the pronoun (also when the parsed antecedent is no
   noun); ``who`` climbs from a place to the person (``Y, a doctor from Z, who
   said``), a role noun in apposition to a name is that name, and a predicate noun
-  is the subject (``X is a councillor who said``).
+  is the subject (``X is a councillor who said``); common nouns in a list or
+  apposition stand for what they describe (``X is a liar and bully who``), names in a
+  list do not (``A, B and C, who``: C).
 - **First person**: inside a quote, the quote's speaker; outside quotes, a
   letter's signature (the next paragraph that is only a name) or the author a
   closing line names (``Jane Roe is a professor at …``).
@@ -19,7 +21,9 @@ Everything comes from the spaCy parse and the text of one article:
   said``), else a person named earlier in its sentence (``As for X, he said``),
   else the latest person mention that is a subject or a speaker, outside the
   content of statements (a person only talked about is not salient), within
-  the last paragraphs; always skipping people whose gender contradicts the
+  the last paragraphs, and of that sentence's salient people its main clause's subject
+  (``X recalled the day Y took office. "…," he said``: X); with no one salient, a person of
+  known, agreeing gender named in the sentence or the one before; always skipping people whose gender contradicts the
   pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
   role nouns (spokeswoman), pronouns after a sole person named in the same
   sentence, and the first name (a data table, ``first_names.tsv``, of names
