@@ -195,3 +195,20 @@ def test_coref_the_group_is_the_name_inside_its_earlier_description() -> None:
             "This week the trade group for the Blue Harbour Green Shield plans, which dominate the north, "
             "spelled out its worries. \"The ferry market is out of balance,\" the group wrote.\n")
     assert _speaker_of(text, "The ferry market is out") == "Blue Harbour Green Shield"
+
+
+def test_coref_first_person_of_an_introduced_book_excerpt_is_its_author() -> None:
+    text = ("Harbour Days, part 2.\n\n"
+            "Editor's note: The following is an excerpt from harbour pilot Joris Veldt's new memoir, "
+            "Harbour Days.\n\n"
+            "The storm came in the night and the boats were still out.\n\n"
+            "\"Nobody move,\" I said, and I told the crew the ferry would wait until dawn.\n")
+    assert _speaker_of(text, "the ferry would wait") == "Joris Veldt"
+
+
+def test_coref_first_person_of_an_introduced_speech_is_its_speaker() -> None:
+    text = ("The speech we want to hear.\n\n"
+            "On Friday, Mayor Lena Ostrova will give her budget speech at the town hall. Here is the "
+            "version we would like to see on her teleprompter.\n\n"
+            "Friends and neighbours. I am here to tell you that the ferry fares will fall next year.\n")
+    assert _speaker_of(text, "the ferry fares will fall") == "Lena Ostrova"

@@ -15,8 +15,10 @@ Everything comes from the spaCy parse and the text of one article:
   apposition stand for what they describe (``X is a liar and bully who``), names in a
   list do not (``A, B and C, who``: C).
 - **First person**: inside a quote, the quote's speaker; outside quotes, a
-  letter's signature (the next paragraph that is only a name) or the author a
-  closing line names (``Jane Roe is a professor at …``).
+  letter's signature (the next paragraph that is only a name), the author a
+  closing line names (``Jane Roe is a professor at …``), or the owner of the book or
+  speech an opening paragraph presents the article as (``The following is an excerpt
+  from X's memoir``; ``X will give a speech. Here is what we'd like to hear``).
 - **he / she**: a name the pronoun's clause hangs on (``Clinton, though she
   said``), else a person named earlier in its sentence (``As for X, he said``),
   else the latest person mention that is a subject or a speaker, outside the
@@ -114,7 +116,10 @@ DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "su
 # Verbs that make their subject the owner of the document they govern (``X said in a statement``).
 ISSUING_VERBS = {"say", "issue", "release", "publish", "file", "post", "air", "run", "conduct", "send", "write",
                  "produce", "unveil", "put", "state", "announce", "tell", "add", "report", "find", "spend",
-                 "buy", "launch", "sign", "draft", "commission", "submit"}
+                 "buy", "launch", "sign", "draft", "commission", "submit", "deliver", "give"}
+# An opening that presents the article as someone's own text (``The following is an excerpt from X's book``).
+INTRODUCTION = re.compile(r"(?i)\b(?:the following (?:is|are)|here is|here's|what follows is)\b")
+INTRODUCED_TEXTS = {"book", "memoir", "speech", "remarks", "address", "essay", "letter", "testimony", "diary"}
 ORG_NOUNS = {
     "company", "firm", "corporation", "group", "organization", "organisation", "agency", "department",
     "ministry", "commission", "committee", "council", "board", "bureau", "office", "administration",
@@ -382,7 +387,23 @@ class Coref:
             outer = next((f for f in self.finder.found if f.start <= token.idx < f.end and f.speaker_key), None)
             return self._cluster_by_key(outer.speaker_key) if outer is not None else None
         if token.lower_ in ("i", "me"):
-            return self.signature(token.idx) or self.author()
+            return self.signature(token.idx) or self.author() or self.introduced_writer(token.idx)
+        return None
+
+    def introduced_writer(self, at: int) -> Any:
+        """The owner of the book or speech an opening paragraph presents the article as (``The following
+        is an excerpt from Jo Brandt's memoir``; ``X will give a speech tonight. Here is what we would
+        like to hear``): the first person after that paragraph is theirs."""
+        paras = self.finder.paras
+        for n, (start, end) in enumerate(paras[:4]):
+            if end > at or not INTRODUCTION.search(self.finder.text[start:end]):
+                continue
+            begin = paras[max(0, n - 1)][0]
+            for token in reversed([t for t in self.doc if begin <= t.idx < end]):
+                if token.pos_ == "NOUN" and token.lemma_.lower() in INTRODUCED_TEXTS:
+                    owner = self.owner(token)
+                    if owner is not None:
+                        return owner
         return None
 
     def author(self) -> Any:
