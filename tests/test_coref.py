@@ -212,3 +212,10 @@ def test_coref_first_person_of_an_introduced_speech_is_its_speaker() -> None:
             "version we would like to see on her teleprompter.\n\n"
             "Friends and neighbours. I am here to tell you that the ferry fares will fall next year.\n")
     assert _speaker_of(text, "the ferry fares will fall") == "Lena Ostrova"
+
+
+def test_coref_a_name_addressed_in_the_quote_is_not_the_speaker() -> None:
+    text = ("Sen. Lance Ostrova recorded a video message for the mayor on Monday.\n\n"
+            "\"My dear Anna Ruud,\" the senator says into the camera. \"The harbour will be full of boats "
+            "this summer.\"\n")
+    assert _speaker_of(text, "The harbour will be full") == "Lance Ostrova"
