@@ -219,3 +219,22 @@ def test_coref_a_name_addressed_in_the_quote_is_not_the_speaker() -> None:
             "\"My dear Anna Ruud,\" the senator says into the camera. \"The harbour will be full of boats "
             "this summer.\"\n")
     assert _speaker_of(text, "The harbour will be full") == "Lance Ostrova"
+
+
+def test_coref_an_epithet_is_the_person_its_sentence_is_about() -> None:
+    text = ("Piet Haldane said the fees were fair. Thomas Brandt said the fees were too high.\n\n"
+            "The prospect of Haldane's visit to the port had caused anger, largely because the "
+            "businessman said the ferry would close on Sundays.\n")
+    assert _speaker_of(text, "the ferry would close") == "Piet Haldane"
+
+
+def test_coref_it_after_a_document_subject_is_the_document_not_a_firm() -> None:
+    text = ("Veldtron Media fired its host on Monday after a post he shared.\n\n"
+            "The post showed a drawing of a ferry on fire. It says: \"Burn the boats before they sink.\"\n")
+    assert _speaker_of(text, "Burn the boats") is None
+
+
+def test_coref_the_study_is_whoever_found_its_findings() -> None:
+    text = ("Dr. Anna Ruud and her colleagues found that ferry fares rose fastest in the north.\n\n"
+            "Fares in the south rose more slowly, the study concluded.\n")
+    assert _speaker_of(text, "Fares in the south") == "Anna Ruud"

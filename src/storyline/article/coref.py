@@ -29,7 +29,9 @@ Everything comes from the spaCy parse and the text of one article:
   pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
   role nouns (spokeswoman), pronouns after a sole person named in the same
   sentence, and the first name (a data table, ``first_names.tsv``, of names
-  that are not used for both). ``it``: the latest organisation.
+  that are not used for both). ``it``: the document that was the main subject of
+  the sentence before (``The post showed … It says``: its owner, or no one), else the
+  latest organisation.
 - **Possessives** (``his campaign``, ``the mogul's plan``): the possessor,
   unless the head is a person (``his wife``, ``the minister's spokeswoman``).
 - **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
@@ -39,11 +41,14 @@ Everything comes from the spaCy parse and the text of one article:
   statement with no earlier mention, the previous speaker.
 - **Organisation nouns** (``the company``, ``the campaign``): whom the text
   tied the same noun to before (``the Clinton campaign``), else the organisation
-  that was the subject or speaker of the sentence before, else the latest
+  that was a main clause's subject or the speaker of the sentence before, else the latest
   organisation named with the noun (``State Department`` for ``the
   department``), else the latest salient organisation.
 - **Person role nouns** (``the senator``): the person earlier in the text whose
   roles or titles fit (``statements.role_score``; ``Sen.`` counts as senator);
+  for titles of public figures first the person the sentence is about (its main
+  subject, or the one person named in it: ``Trump's speech drew protests because of
+  the businessman's rhetoric``) unless someone else holds the title and they do not;
   for titles of public figures, else the latest salient person, else the story's
   protagonist (the person named most so far, when one clearly is). A country in
   the description rules out people whose roles name another (``the US
@@ -112,7 +117,8 @@ DOCUMENT_KINDS = [
 ]
 DOCUMENT_NOUNS = {noun: kinds for kinds in DOCUMENT_KINDS for noun in kinds}
 # Verbs whose subject issues a document of that kind (``X announced …`` -> ``the release``).
-DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "sue": DOCUMENT_KINDS[2]}
+DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "sue": DOCUMENT_KINDS[2],
+                  "find": DOCUMENT_KINDS[1], "conclude": DOCUMENT_KINDS[1]}
 # Verbs that make their subject the owner of the document they govern (``X said in a statement``).
 ISSUING_VERBS = {"say", "issue", "release", "publish", "file", "post", "air", "run", "conduct", "send", "write",
                  "produce", "unveil", "put", "state", "announce", "tell", "add", "report", "find", "spend",
@@ -220,6 +226,9 @@ class Coref:
         if low in PRONOUN_GENDER:
             return self._person_pronoun(token)
         if low == "it":
+            document = self._document_subject_before(token)
+            if document is not None:  # ``The post showed a man in a wig. It says: …``: the post, not a firm
+                return self.document_owner(document) or NOBODY
             return self.org_before(token.idx, None)
         return None  # they: the finder's organisation fallback
 
@@ -240,6 +249,15 @@ class Coref:
                     return named  # named more than once: not a stray tag (``Conceding that …``)
                 break
         return self.person_before(token.idx, gender)
+
+    def _document_subject_before(self, token: Any) -> Any:
+        """The document noun that is the main subject of the sentence before ``it``'s own."""
+        start = _sentence_start(token)
+        if start == 0 or token.dep_ != "nsubj":
+            return None
+        previous = _sentence_start(self.doc[start - 1])
+        return next((t for t in self.doc[previous:start] if t.dep_ in ("nsubj", "nsubjpass")
+                     and t.head.dep_ == "ROOT" and t.pos_ == "NOUN" and t.lemma_.lower() in DOCUMENT_NOUNS), None)
 
     def _agrees(self, cluster: Any, gender: str | None) -> bool:
         known = self.genders().get(cluster.key)
@@ -481,8 +499,9 @@ class Coref:
         begin = _sentence_start(self.doc[start - 1]) if start > 0 else start
         found = None
         for token in self.doc[begin : root.i]:
-            if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN"):
-                continue
+            if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN") \
+                    or token.head.dep_ not in ("ROOT", "conj"):
+                continue  # a main clause's subject (not ``… has waned since Congress created it``)
             cluster = self.mentions.cluster_at(_entity_span(token))
             if cluster is not None and cluster.kind == "organization":
                 found = cluster
@@ -546,6 +565,10 @@ class Coref:
         asked = _countries(modifiers)
         fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)
                    and not (asked and self.countries(c) and not asked & self.countries(c))]
+        topic = self.sentence_topic(span) if head in PUBLIC_TITLES else None
+        if topic is not None and self._agrees(topic, ROLE_GENDER.get(head)) \
+                and (not fitting or topic in [c for _, c in fitting]):
+            return topic  # the sentence's topic, unless someone else holds the title and it does not
         if fitting:
             best = max(s for s, _ in fitting)
             pool = {c.key for s, c in fitting if s == best}
@@ -558,6 +581,19 @@ class Coref:
             gender = ROLE_GENDER.get(head)
             return self.person_before(span.start_char, gender, asked) or self.protagonist(span.start_char, gender, asked)
         return None
+
+    def sentence_topic(self, span: Any) -> Any:
+        """The person its sentence is about, before an epithet in it: the main subject (``Cruz defends
+        his record in an ad: "…," the senator says``) or the one person named inside it (``Trump's
+        speech had been a source of controversy because of the businessman's rhetoric``)."""
+        start = _sentence_start(span.root)
+        subject = next((t for t in self.doc[start : span.start] if t.dep_ in ("nsubj", "nsubjpass")
+                        and t.head.dep_ == "ROOT" and not self._quoted(t.idx)), None)
+        if subject is None:
+            return None
+        people = {c.key: c for c in (self.mentions.by_start.get(t.idx) for t in subject.subtree)
+                  if c is not None and c.kind == "person"}
+        return next(iter(people.values())) if len(people) == 1 else None
 
     def protagonist(self, at: int, gender: str | None, country: set[str]) -> Any:
         """``The candidate has bucked …`` with no one salient in the last paragraphs: news copy gives such
