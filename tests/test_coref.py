@@ -238,3 +238,16 @@ def test_coref_the_study_is_whoever_found_its_findings() -> None:
     text = ("Dr. Anna Ruud and her colleagues found that ferry fares rose fastest in the north.\n\n"
             "Fares in the south rose more slowly, the study concluded.\n")
     assert _speaker_of(text, "Fares in the south") == "Anna Ruud"
+
+
+def test_coref_it_in_a_dependent_clause_is_the_group_of_the_main_clause() -> None:
+    text = ("Veldtron Insurance says it will leave the ferry market. Veldtron is a small insurer.\n\n"
+            "This week the trade group for the Blue Harbour Green Shield plans, which dominate the north, "
+            "spelled out its worries as it commented that the ferry market was out of balance.\n")
+    assert _speaker_of(text, "the ferry market was out") == "Blue Harbour Green Shield"
+
+
+def test_coref_who_after_plural_common_noun_is_no_one_named() -> None:
+    text = ("The vote tends to favour the leader, as it does this year for Anna Ruud, who leads Piet Haldane "
+            "40 to 12 among delegates who have said they will vote for her.\n")
+    assert _speaker_of(text, "they will vote for her") is None

@@ -13,7 +13,9 @@ Everything comes from the spaCy parse and the text of one article:
   said``), a role noun in apposition to a name is that name, and a predicate noun
   is the subject (``X is a councillor who said``); common nouns in a list or
   apposition stand for what they describe (``X is a liar and bully who``), names in a
-  list do not (``A, B and C, who``: C).
+  list do not (``A, B and C, who``: C); a plural or person noun the parser hangs the
+  clause on is itself the antecedent (``among superdelegates who``), and a common noun
+  the text ties to no one leaves the speaker null.
 - **First person**: inside a quote, the quote's speaker; outside quotes, a
   letter's signature (the next paragraph that is only a name), the author a
   closing line names (``Jane Roe is a professor at …``), or the owner of the book or
@@ -30,8 +32,9 @@ Everything comes from the spaCy parse and the text of one article:
   role nouns (spokeswoman), pronouns after a sole person named in the same
   sentence, and the first name (a data table, ``first_names.tsv``, of names
   that are not used for both). ``it``: the document that was the main subject of
-  the sentence before (``The post showed … It says``: its owner, or no one), else the
-  latest organisation.
+  the sentence before (``The post showed … It says``: its owner, or no one), the
+  organisation subject of the clause its own depends on (``the group said … as it
+  commented``), else the latest organisation.
 - **Possessives** (``his campaign``, ``the mogul's plan``): the possessor,
   unless the head is a person (``his wife``, ``the minister's spokeswoman``).
 - **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
@@ -39,7 +42,8 @@ Everything comes from the spaCy parse and the text of one article:
   compounded with it, its ``from``/``by``/``of``/``for`` phrase, the subject of
   the verb that issued it: ``X said in a statement``, ``X will sue``); for a
   statement with no earlier mention, the previous speaker.
-- **Organisation nouns** (``the company``, ``the campaign``): whom the text
+- **Organisation nouns** (``the company``, ``the campaign``): its own owner (``the
+  trade group for the X plans``), else whom the text
   tied the same noun to before (``the Clinton campaign``), else the organisation
   that was a main clause's subject or the speaker of the sentence before, else the latest
   organisation named with the noun (``State Department`` for ``the
@@ -226,6 +230,9 @@ class Coref:
         if low in PRONOUN_GENDER:
             return self._person_pronoun(token)
         if low == "it":
+            host = self._host_subject(token)
+            if host is not None:
+                return host
             document = self._document_subject_before(token)
             if document is not None:  # ``The post showed a man in a wig. It says: …``: the post, not a firm
                 return self.document_owner(document) or NOBODY
@@ -249,6 +256,18 @@ class Coref:
                     return named  # named more than once: not a stray tag (``Conceding that …``)
                 break
         return self.person_before(token.idx, gender)
+
+    def _host_subject(self, token: Any) -> Any:
+        """``The group spelled out its concerns as it commented``: the organisation that is the subject
+        of the clause the pronoun's clause depends on."""
+        verb = token.head
+        if token.dep_ != "nsubj" or verb.dep_ != "advcl":
+            return None
+        subject = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None or subject.pos_ not in ("NOUN", "PROPN"):
+            return None
+        found = self.noun_phrase(subject)
+        return found if found is not None and found.kind == "organization" else None
 
     def _document_subject_before(self, token: Any) -> Any:
         """The document noun that is the main subject of the sentence before ``it``'s own."""
@@ -383,17 +402,21 @@ class Coref:
             subject = next((c for c in antecedent.head.children if c.dep_ == "nsubj"), None)
             antecedent = subject if subject is not None else antecedent
         if token.lower_ in ("who", "whom"):
-            antecedent = self._person_head(antecedent)
-        return self.noun_phrase(antecedent)
+            antecedent = self._person_head(antecedent, parsed=head.dep_ == "relcl")
+        found = self.noun_phrase(antecedent)
+        if found is None and antecedent.pos_ == "NOUN" and not antecedent.ent_type_ and token.head.dep_ == "relcl":
+            return NOBODY  # ``superdelegates who have announced``: a common noun the text ties to no one
+        return found
 
     @staticmethod
-    def _person_head(token: Any) -> Any:
+    def _person_head(token: Any, parsed: bool = False) -> Any:
         """``who`` is a person: from ``Englewood`` in ``X, a doctor from Englewood, who`` up to X."""
         current = token
         for _ in range(6):
             if current.ent_type_ == "PERSON" or current.ent_type_ == "" and current.pos_ == "NOUN" \
-                    and current.dep_ != "pobj":
-                return current
+                    and (current.dep_ != "pobj" or parsed and current is token
+                         and (current.tag_ == "NNS" or _animate(current))):
+                return current  # ``among superdelegates who`` (as parsed): people already
             if current.head is current:
                 break
             current = current.head
@@ -489,7 +512,8 @@ class Coref:
         if head in ORG_NOUNS:
             if head == "campaign":
                 return self.campaign_owner(root) or self.person_before(root.idx, None)
-            return self.same_noun_owner(root) or self.subject_org_before(root) or self.org_before(root.idx, head)
+            return self.owner(root) or self.same_noun_owner(root) or self.subject_org_before(root) \
+                or self.org_before(root.idx, head)  # ``the trade group for the X plans``: X first
         return self.person_role(span, head)
 
     def subject_org_before(self, root: Any) -> Any:
