@@ -251,3 +251,9 @@ def test_coref_who_after_plural_common_noun_is_no_one_named() -> None:
     text = ("The vote tends to favour the leader, as it does this year for Anna Ruud, who leads Piet Haldane "
             "40 to 12 among delegates who have said they will vote for her.\n")
     assert _speaker_of(text, "they will vote for her") is None
+
+
+def test_coref_relative_in_a_cleft_is_the_noun_not_it() -> None:
+    text = ("Veldtron Party leaders said the deadline went unnoticed in many districts.\n\n"
+            "But it's the selection process that explains why Anna Ruud is sure to lose the vote.\n")
+    assert _speaker_of(text, "why Anna Ruud is sure") is None

@@ -400,7 +400,8 @@ class Coref:
             antecedent = antecedent.head  # ``X, a liar and bully who``: the phrase the common nouns describe
         if antecedent.dep_ == "attr":  # ``X is a councillor who said …``: the councillor is X
             subject = next((c for c in antecedent.head.children if c.dep_ == "nsubj"), None)
-            antecedent = subject if subject is not None else antecedent
+            if subject is not None and subject.lower_ not in ("it", "this", "that", "there", "what"):
+                antecedent = subject  # but in ``it's the process that explains`` (a cleft) the process
         if token.lower_ in ("who", "whom"):
             antecedent = self._person_head(antecedent, parsed=head.dep_ == "relcl")
         found = self.noun_phrase(antecedent)
