@@ -257,3 +257,13 @@ def test_coref_relative_in_a_cleft_is_the_noun_not_it() -> None:
     text = ("Veldtron Party leaders said the deadline went unnoticed in many districts.\n\n"
             "But it's the selection process that explains why Anna Ruud is sure to lose the vote.\n")
     assert _speaker_of(text, "why Anna Ruud is sure") is None
+
+
+def test_coref_his_office_statement_is_the_man_named_just_before() -> None:
+    text = ("Rep. Zoe Ostrova, who wrote the ferry bill, said in a statement that the changes were a first "
+            "step.\n\n"
+            "The bill, also backed in the Senate by the harbour caucus, would fund two new boats.\n\n"
+            "Critics quickly pounced on the plan, tying it to the port's debts and, in Sen. David Brandt's "
+            "case, to safety. His office put out a statement saying the port could not cope with more "
+            "ferries.\n")
+    assert _speaker_of(text, "the port could not cope") == "David Brandt"

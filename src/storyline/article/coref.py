@@ -26,8 +26,9 @@ Everything comes from the spaCy parse and the text of one article:
   else the latest person mention that is a subject or a speaker, outside the
   content of statements (a person only talked about is not salient), within
   the last paragraphs, and of that sentence's salient people its main clause's subject
-  (``X recalled the day Y took office. "…," he said``: X); with no one salient, a person of
-  known, agreeing gender named in the sentence or the one before; always skipping people whose gender contradicts the
+  (``X recalled the day Y took office. "…," he said``: X); a person of known, agreeing
+  gender named (in any role) in the sentence or the one before, where no one is salient
+  or the salient one is older and of unknown gender; always skipping people whose gender contradicts the
   pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
   role nouns (spokeswoman), pronouns after a sole person named in the same
   sentence, and the first name (a data table, ``first_names.tsv``, of names
@@ -298,9 +299,18 @@ class Coref:
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > best_at:
                 best, best_at = cluster, hit
-        if best is None:
-            return self._named_just_before(at, gender, eligible)
+        near = self._named_just_before(at, gender, eligible)
+        if best is None or near is not None and self.genders().get(best.key) != gender \
+                and best_at < self._previous_sentence_start(at):
+            return near  # one known to be of that gender, named just before, beats an older unknown one
         return self._main_subject(best, best_at, eligible)
+
+    def _previous_sentence_start(self, at: int) -> int:
+        token = self.finder.token_at(at)
+        if token is None:
+            return at
+        start = _sentence_start(token)
+        return self.doc[_sentence_start(self.doc[start - 1]) if start > 0 else start].idx
 
     def _main_subject(self, best: Any, best_at: int, eligible: list[Any]) -> Any:
         """Of the salient people of the latest sentence naming one, its main clause's subject: in ``X recalled
@@ -323,11 +333,9 @@ class Coref:
     def _named_just_before(self, at: int, gender: str | None, eligible: list[Any]) -> Any:
         """No one salient in view: a person of known, agreeing gender named (not as a subject) in the
         pronoun's sentence or the one before (``in Sen. Hal Brandt's case. His office said``)."""
-        token = self.finder.token_at(at)
-        if gender is None or token is None:
+        if gender is None or self.finder.token_at(at) is None:
             return None
-        start = _sentence_start(token)
-        begin = self.doc[_sentence_start(self.doc[start - 1]) if start > 0 else start].idx
+        begin = self._previous_sentence_start(at)
         known = self.genders()
         best, best_at = None, -1
         for cluster in eligible:
