@@ -22,7 +22,8 @@ Everything comes from the spaCy parse and the text of one article:
   speech an opening paragraph presents the article as (``The following is an excerpt
   from X's memoir``; ``X will give a speech. Here is what we'd like to hear``).
 - **he / she**: a name the pronoun's clause hangs on (``Clinton, though she
-  said``), else a person named earlier in its sentence (``As for X, he said``),
+  said``), else a person of that known gender named earlier in its sentence (``As for
+  X, he said``),
   else the latest person mention that is a subject or a speaker, outside the
   content of statements (a person only talked about is not salient), within
   the last paragraphs, and of that sentence's salient people its main clause's subject
@@ -30,8 +31,8 @@ Everything comes from the spaCy parse and the text of one article:
   gender named (in any role) in the sentence or the one before, where no one is salient
   or the salient one is older and of unknown gender; always skipping people whose gender contradicts the
   pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
-  role nouns (spokeswoman), pronouns after a sole person named in the same
-  sentence, and the first name (a data table, ``first_names.tsv``, of names
+  role nouns (spokeswoman), pronouns after a sole person named as a subject in the
+  same sentence, and the first name (a data table, ``first_names.tsv``, of names
   that are not used for both). ``it``: the document that was the main subject of
   the sentence before (``The post showed … It says``: its owner, or no one), the
   organisation subject of the clause its own depends on (``the group said … as it
@@ -253,8 +254,8 @@ class Coref:
             if other.ent_type_ == "PERSON" and other.ent_iob_ == "B" and not self._quoted(other.idx) \
                     and not self._inside_content(other.idx):
                 named = self.mentions.cluster_at(_entity_span(other))
-                if named is not None and len(named.hits) > 1 and self._agrees(named, gender):
-                    return named  # named more than once: not a stray tag (``Conceding that …``)
+                if named is not None and len(named.hits) > 1 and self.genders().get(named.key) == gender:
+                    return named  # named more than once, of that gender: not a stray tag (``Conceding that …``)
                 break
         return self.person_before(token.idx, gender)
 
@@ -766,16 +767,19 @@ class Coref:
                 for word in role.lower().split():
                     if word in ROLE_GENDER:
                         count[ROLE_GENDER[word]] += 2
-        people: list[str] = []  # a pronoun after one sole person named in its sentence agrees with it
+        # A pronoun after one sole person named in its sentence agrees with it when that person is a
+        # subject (``Veldt said he …``; not ``when it comes to Veldtron, he said``, a firm tagged a person).
+        people: dict[str, bool] = {}
         for token in self.doc:
             if token.is_sent_start:
-                people = []
+                people = {}
             cluster = self.mentions.by_start.get(token.idx)
-            if cluster is not None and cluster.kind == "person" and cluster.key not in people:
-                people.append(cluster.key)
+            if cluster is not None and cluster.kind == "person":
+                subject = _entity_span(token).root.dep_ in ("nsubj", "nsubjpass")
+                people[cluster.key] = people.get(cluster.key, False) or subject
             gender = PRONOUN_GENDER.get(token.lower_)
-            if gender and len(people) == 1:
-                votes.setdefault(people[0], Counter())[gender] += 1
+            if gender and len(people) == 1 and all(people.values()):
+                votes.setdefault(next(iter(people)), Counter())[gender] += 1
         genders = {}
         for key, count in votes.items():
             ranked = count.most_common(2)
