@@ -92,8 +92,6 @@ PRONOUN_GENDER = {"he": MALE, "him": MALE, "his": MALE, "himself": MALE,
 FIRST_PERSON = {"i", "me", "we", "us"}
 RELATIVES = {"who", "which", "that", "whom"}
 POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "its": "it", "their": "they"}
-TITLE_GENDER = {"mr": MALE, "mr.": MALE, "mrs": FEMALE, "mrs.": FEMALE, "ms": FEMALE, "ms.": FEMALE,
-                "miss": FEMALE, "sir": MALE, "lady": FEMALE, "madam": FEMALE}
 ROLE_GENDER = {
     "spokeswoman": FEMALE, "chairwoman": FEMALE, "congresswoman": FEMALE, "businesswoman": FEMALE,
     "assemblywoman": FEMALE, "councilwoman": FEMALE, "actress": FEMALE, "queen": FEMALE, "wife": FEMALE,
@@ -102,11 +100,6 @@ ROLE_GENDER = {
     "actor": MALE, "king": MALE, "husband": MALE, "father": MALE, "son": MALE, "brother": MALE,
     "widower": MALE, "grandfather": MALE,
 }
-# Titles written before names, as the role nouns that later stand for the person.
-TITLE_ROLES = {"sen": "senator", "senator": "senator", "rep": "representative congressman congresswoman",
-               "gov": "governor", "governor": "governor", "president": "president", "pres": "president",
-               "gen": "general", "judge": "judge", "justice": "justice", "mayor": "mayor", "dr": "doctor",
-               "secretary": "secretary", "speaker": "speaker", "chairman": "chairman", "ambassador": "ambassador"}
 # Words of a closing line that presents the writer (``… is a reporter for …``).
 WRITER_WORDS = {"reporter", "writer", "columnist", "editor", "contributor", "author", "correspondent", "professor",
                 "fellow", "historian", "economist", "director", "president", "governor", "senator", "member",
@@ -737,9 +730,9 @@ class Coref:
         for start, _ in cluster.spans:
             before = self.finder.text[max(0, start - 12) : start].split()
             word = before[-1].lower().rstrip(".") if before else ""
-            if word in TITLE_ROLES:  # ``Former Gov. X`` is no longer in office (``speakers.role_score``)
+            if word in names.TITLE_ROLES:  # ``Former Gov. X`` is no longer in office (``speakers.role_score``)
                 former = len(before) > 1 and before[-2].lower() in ("former", "ex-", "ex")
-                out.append(("former " if former else "") + TITLE_ROLES[word])
+                out.append(("former " if former else "") + names.TITLE_ROLES[word])
         return out
 
     # -- genders from the text
@@ -761,8 +754,9 @@ class Coref:
                 count[first_names[words[0]]] += 2
             for start, _ in cluster.spans:  # ``Mr. Ryan``, ``Mrs. Clinton``
                 before = text[max(0, start - 6) : start].split()
-                if before and before[-1].lower() in TITLE_GENDER:
-                    count[TITLE_GENDER[before[-1].lower()]] += 2
+                title = before[-1].lower().rstrip(".") if before else ""
+                if title in names.TITLE_GENDER:
+                    count[names.TITLE_GENDER[title]] += 2
             for role in cluster.roles:
                 for word in role.lower().split():
                     if word in ROLE_GENDER:
