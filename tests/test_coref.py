@@ -274,12 +274,13 @@ def test_coref_he_is_not_a_firm_the_tagger_calls_a_person_in_his_sentence() -> N
 
     text = ("Nicole Varga, a Brandt worker, said she was undecided. \"If Brandt paid more, they'd stay,\" she "
             "said.\n\nThomas Veldt, 55, started work at Brandt 24 years ago. \"I have two brothers in Ostland,\" he "
-            "said.\n\nBut when it comes to Brandt, \"we have all worked hard,\" he said.\n")
+            "said.\n\nBut when it comes to Brandt, ''we have all worked hard,'' he said. ''And now they want to "
+            "close?''\n")
     doc = load_nlp()(text)
     firm = [t.i for t in doc if t.text == "Brandt"]
     doc.ents = [e for e in doc.ents if not any(e.start <= i < e.end for i in firm)] \
         + [Span(doc, i, i + 1, label="PERSON") for i in firm]  # the tagger's mistake, as it makes it
     statements, mentions = find_statements(doc)
     names = {m["key"]: m["name"] for m in mentions}
-    worked = [s for s in statements if "we have all worked" in text[s["start"] : s["end"]]]
-    assert worked and names.get(worked[0]["speaker_key"]) == "Thomas Veldt"
+    closing = [s for s in statements if "they want to close" in text[s["start"] : s["end"]]]
+    assert closing and names.get(closing[0]["speaker_key"]) == "Thomas Veldt"
