@@ -164,3 +164,123 @@ def test_coref_an_age_description_is_the_person_in_view() -> None:
             "clip online on Thursday.\n\n"
             "\"Every boat deserves a captain,\" the 43-year-old said.\n")
     assert _speaker_of(text, "Every boat deserves") == "Joris Veldt"
+
+
+def test_coref_he_is_the_main_subject_not_one_in_a_subordinate_clause() -> None:
+    text = ("Piet Haldane, the harbour master, recalled the winter when Tomas Brandt first took charge of "
+            "the port. \"The cranes froze every night,\" he said.\n")
+    assert _speaker_of(text, "The cranes froze") == "Piet Haldane"
+
+
+def test_coref_he_with_no_subject_in_view_is_a_man_named_in_the_sentence_before() -> None:
+    text = ("The ferry advert shows a clip of an interview with Thomas Brandt, filmed in the spring.\n\n"
+            "In the clip he says the new boats will be cheaper than the old ones.\n")
+    assert _speaker_of(text, "the new boats will be") == "Thomas Brandt"
+
+
+def test_coref_relative_after_a_list_of_predicate_nouns_is_the_subject() -> None:
+    text = ("Editor's note: Joris Veldt is a harbour pilot, a ferry captain, a part-time baker and a critic "
+            "who has said the new bridge will ruin the harbour.\n")
+    assert _speaker_of(text, "the new bridge will ruin") == "Joris Veldt"
+
+
+def test_coref_relative_after_a_list_of_names_is_the_last_name() -> None:
+    text = ("The mayor dismissed criticism from Anna Ruud, Piet Haldane and Marta Solberg, a baker "
+            "and former councillor who has said the harbour fees are too high.\n")
+    assert _speaker_of(text, "the harbour fees are") == "Marta Solberg"
+
+
+def test_coref_the_group_is_the_name_inside_its_earlier_description() -> None:
+    text = ("Veldtron Insurance says it will leave the market. Veldtron is a small insurer in most towns.\n\n"
+            "This week the trade group for the Blue Harbour Green Shield plans, which dominate the north, "
+            "spelled out its worries. \"The ferry market is out of balance,\" the group wrote.\n")
+    assert _speaker_of(text, "The ferry market is out") == "Blue Harbour Green Shield"
+
+
+def test_coref_first_person_of_an_introduced_book_excerpt_is_its_author() -> None:
+    text = ("Harbour Days, part 2.\n\n"
+            "Editor's note: The following is an excerpt from harbour pilot Joris Veldt's new memoir, "
+            "Harbour Days.\n\n"
+            "The storm came in the night and the boats were still out.\n\n"
+            "\"Nobody move,\" I said, and I told the crew the ferry would wait until dawn.\n")
+    assert _speaker_of(text, "the ferry would wait") == "Joris Veldt"
+
+
+def test_coref_first_person_of_an_introduced_speech_is_its_speaker() -> None:
+    text = ("The speech we want to hear.\n\n"
+            "On Friday, Mayor Lena Ostrova will give her budget speech at the town hall. Here is the "
+            "version we would like to see on her teleprompter.\n\n"
+            "Friends and neighbours. I am here to tell you that the ferry fares will fall next year.\n")
+    assert _speaker_of(text, "the ferry fares will fall") == "Lena Ostrova"
+
+
+def test_coref_a_name_addressed_in_the_quote_is_not_the_speaker() -> None:
+    text = ("Sen. Lance Ostrova recorded a video message for the mayor on Monday.\n\n"
+            "\"My dear Anna Ruud,\" the senator says into the camera. \"The harbour will be full of boats "
+            "this summer.\"\n")
+    assert _speaker_of(text, "The harbour will be full") == "Lance Ostrova"
+
+
+def test_coref_an_epithet_is_the_person_its_sentence_is_about() -> None:
+    text = ("Piet Haldane said the fees were fair. Thomas Brandt said the fees were too high.\n\n"
+            "The prospect of Haldane's visit to the port had caused anger, largely because the "
+            "businessman said the ferry would close on Sundays.\n")
+    assert _speaker_of(text, "the ferry would close") == "Piet Haldane"
+
+
+def test_coref_it_after_a_document_subject_is_the_document_not_a_firm() -> None:
+    text = ("Veldtron Media fired its host on Monday after a post he shared.\n\n"
+            "The post showed a drawing of a ferry on fire. It says: \"Burn the boats before they sink.\"\n")
+    assert _speaker_of(text, "Burn the boats") is None
+
+
+def test_coref_the_study_is_whoever_found_its_findings() -> None:
+    text = ("Dr. Anna Ruud and her colleagues found that ferry fares rose fastest in the north.\n\n"
+            "Fares in the south rose more slowly, the study concluded.\n")
+    assert _speaker_of(text, "Fares in the south") == "Anna Ruud"
+
+
+def test_coref_it_in_a_dependent_clause_is_the_group_of_the_main_clause() -> None:
+    text = ("Veldtron Insurance says it will leave the ferry market. Veldtron is a small insurer.\n\n"
+            "This week the trade group for the Blue Harbour Green Shield plans, which dominate the north, "
+            "spelled out its worries as it commented that the ferry market was out of balance.\n")
+    assert _speaker_of(text, "the ferry market was out") == "Blue Harbour Green Shield"
+
+
+def test_coref_who_after_plural_common_noun_is_no_one_named() -> None:
+    text = ("The vote tends to favour the leader, as it does this year for Anna Ruud, who leads Piet Haldane "
+            "40 to 12 among delegates who have said they will vote for her.\n")
+    assert _speaker_of(text, "they will vote for her") is None
+
+
+def test_coref_relative_in_a_cleft_is_the_noun_not_it() -> None:
+    text = ("Veldtron Party leaders said the deadline went unnoticed in many districts.\n\n"
+            "But it's the selection process that explains why Anna Ruud is sure to lose the vote.\n")
+    assert _speaker_of(text, "why Anna Ruud is sure") is None
+
+
+def test_coref_his_office_statement_is_the_man_named_just_before() -> None:
+    text = ("Rep. Zoe Ostrova, who wrote the ferry bill, said in a statement that the changes were a first "
+            "step.\n\n"
+            "The bill, also backed in the Senate by the harbour caucus, would fund two new boats.\n\n"
+            "Critics quickly pounced on the plan, tying it to the port's debts and, in Sen. David Brandt's "
+            "case, to safety. His office put out a statement saying the port could not cope with more "
+            "ferries.\n")
+    assert _speaker_of(text, "the port could not cope") == "David Brandt"
+
+
+def test_coref_he_is_not_a_firm_the_tagger_calls_a_person_in_his_sentence() -> None:
+    from spacy.tokens import Span
+
+    text = ("Nicole Varga, a Brandt worker, said she was undecided. \"If Brandt paid more, they'd stay,\" she "
+            "said.\n\nThomas Veldt, 55, started work at Brandt 24 years ago. \"I have two brothers in Ostland,\" he "
+            "said.\n\nBut when it comes to Brandt, ''we have all worked hard,'' he said. ''And now they want to "
+            "close?''\n")
+    doc = load_nlp()(text)
+    firm = [t.i for t in doc if t.text == "Brandt"]
+    doc.ents = [e for e in doc.ents if not any(e.start <= i < e.end for i in firm)] \
+        + [Span(doc, i, i + 1, label="PERSON") for i in firm]  # the tagger's mistake, as it makes it
+    statements, mentions = find_statements(doc)
+    names = {m["key"]: m["name"] for m in mentions}
+    closing = [s for s in statements if "they want to close" in text[s["start"] : s["end"]]]
+    assert closing and names.get(closing[0]["speaker_key"]) == "Thomas Veldt"

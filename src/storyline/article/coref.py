@@ -11,19 +11,32 @@ Everything comes from the spaCy parse and the text of one article:
   else the phrase just before the pronoun (also when the parsed antecedent is no
   noun); ``who`` climbs from a place to the person (``Y, a doctor from Z, who
   said``), a role noun in apposition to a name is that name, and a predicate noun
-  is the subject (``X is a councillor who said``).
+  is the subject (``X is a councillor who said``); common nouns in a list or
+  apposition stand for what they describe (``X is a liar and bully who``), names in a
+  list do not (``A, B and C, who``: C); a plural or person noun the parser hangs the
+  clause on is itself the antecedent (``among superdelegates who``), and a common noun
+  the text ties to no one leaves the speaker null.
 - **First person**: inside a quote, the quote's speaker; outside quotes, a
-  letter's signature (the next paragraph that is only a name) or the author a
-  closing line names (``Jane Roe is a professor at …``).
+  letter's signature (the next paragraph that is only a name), the author a
+  closing line names (``Jane Roe is a professor at …``), or the owner of the book or
+  speech an opening paragraph presents the article as (``The following is an excerpt
+  from X's memoir``; ``X will give a speech. Here is what we'd like to hear``).
 - **he / she**: a name the pronoun's clause hangs on (``Clinton, though she
-  said``), else a person named earlier in its sentence (``As for X, he said``),
+  said``), else a person of that known gender named earlier in its sentence (``As for
+  X, he said``),
   else the latest person mention that is a subject or a speaker, outside the
   content of statements (a person only talked about is not salient), within
-  the last paragraphs; always skipping people whose gender contradicts the
+  the last paragraphs, and of that sentence's salient people its main clause's subject
+  (``X recalled the day Y took office. "…," he said``: X); a person of known, agreeing
+  gender named (in any role) in the sentence or the one before, where no one is salient
+  or the salient one is older and of unknown gender; always skipping people whose gender contradicts the
   pronoun. Gender is read from the text: titles (Mr., Mrs., Ms.), gendered
-  role nouns (spokeswoman), pronouns after a sole person named in the same
-  sentence, and the first name (a data table, ``first_names.tsv``, of names
-  that are not used for both). ``it``: the latest organisation.
+  role nouns (spokeswoman), pronouns after a sole person named as a subject in the
+  same sentence, and the first name (a data table, ``first_names.tsv``, of names
+  that are not used for both). ``it``: the document that was the main subject of
+  the sentence before (``The post showed … It says``: its owner, or no one), the
+  organisation subject of the clause its own depends on (``the group said … as it
+  commented``), else the latest organisation.
 - **Possessives** (``his campaign``, ``the mogul's plan``): the possessor,
   unless the head is a person (``his wife``, ``the minister's spokeswoman``).
 - **Documents** (``the report``, ``the statement``, ``the poll``): the owner of
@@ -31,13 +44,17 @@ Everything comes from the spaCy parse and the text of one article:
   compounded with it, its ``from``/``by``/``of``/``for`` phrase, the subject of
   the verb that issued it: ``X said in a statement``, ``X will sue``); for a
   statement with no earlier mention, the previous speaker.
-- **Organisation nouns** (``the company``, ``the campaign``): whom the text
+- **Organisation nouns** (``the company``, ``the campaign``): its own owner (``the
+  trade group for the X plans``), else whom the text
   tied the same noun to before (``the Clinton campaign``), else the organisation
-  that was the subject or speaker of the sentence before, else the latest
+  that was a main clause's subject or the speaker of the sentence before, else the latest
   organisation named with the noun (``State Department`` for ``the
   department``), else the latest salient organisation.
 - **Person role nouns** (``the senator``): the person earlier in the text whose
   roles or titles fit (``statements.role_score``; ``Sen.`` counts as senator);
+  for titles of public figures first the person the sentence is about (its main
+  subject, or the one person named in it: ``Trump's speech drew protests because of
+  the businessman's rhetoric``) unless someone else holds the title and they do not;
   for titles of public figures, else the latest salient person, else the story's
   protagonist (the person named most so far, when one clearly is). A country in
   the description rules out people whose roles name another (``the US
@@ -75,8 +92,6 @@ PRONOUN_GENDER = {"he": MALE, "him": MALE, "his": MALE, "himself": MALE,
 FIRST_PERSON = {"i", "me", "we", "us"}
 RELATIVES = {"who", "which", "that", "whom"}
 POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "its": "it", "their": "they"}
-TITLE_GENDER = {"mr": MALE, "mr.": MALE, "mrs": FEMALE, "mrs.": FEMALE, "ms": FEMALE, "ms.": FEMALE,
-                "miss": FEMALE, "sir": MALE, "lady": FEMALE, "madam": FEMALE}
 ROLE_GENDER = {
     "spokeswoman": FEMALE, "chairwoman": FEMALE, "congresswoman": FEMALE, "businesswoman": FEMALE,
     "assemblywoman": FEMALE, "councilwoman": FEMALE, "actress": FEMALE, "queen": FEMALE, "wife": FEMALE,
@@ -85,11 +100,6 @@ ROLE_GENDER = {
     "actor": MALE, "king": MALE, "husband": MALE, "father": MALE, "son": MALE, "brother": MALE,
     "widower": MALE, "grandfather": MALE,
 }
-# Titles written before names, as the role nouns that later stand for the person.
-TITLE_ROLES = {"sen": "senator", "senator": "senator", "rep": "representative congressman congresswoman",
-               "gov": "governor", "governor": "governor", "president": "president", "pres": "president",
-               "gen": "general", "judge": "judge", "justice": "justice", "mayor": "mayor", "dr": "doctor",
-               "secretary": "secretary", "speaker": "speaker", "chairman": "chairman", "ambassador": "ambassador"}
 # Words of a closing line that presents the writer (``… is a reporter for …``).
 WRITER_WORDS = {"reporter", "writer", "columnist", "editor", "contributor", "author", "correspondent", "professor",
                 "fellow", "historian", "economist", "director", "president", "governor", "senator", "member",
@@ -106,11 +116,15 @@ DOCUMENT_KINDS = [
 ]
 DOCUMENT_NOUNS = {noun: kinds for kinds in DOCUMENT_KINDS for noun in kinds}
 # Verbs whose subject issues a document of that kind (``X announced …`` -> ``the release``).
-DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "sue": DOCUMENT_KINDS[2]}
+DOCUMENT_VERBS = {"announce": DOCUMENT_KINDS[0], "state": DOCUMENT_KINDS[0], "sue": DOCUMENT_KINDS[2],
+                  "find": DOCUMENT_KINDS[1], "conclude": DOCUMENT_KINDS[1]}
 # Verbs that make their subject the owner of the document they govern (``X said in a statement``).
 ISSUING_VERBS = {"say", "issue", "release", "publish", "file", "post", "air", "run", "conduct", "send", "write",
                  "produce", "unveil", "put", "state", "announce", "tell", "add", "report", "find", "spend",
-                 "buy", "launch", "sign", "draft", "commission", "submit"}
+                 "buy", "launch", "sign", "draft", "commission", "submit", "deliver", "give"}
+# An opening that presents the article as someone's own text (``The following is an excerpt from X's book``).
+INTRODUCTION = re.compile(r"(?i)\b(?:the following (?:is|are)|here is|here's|what follows is)\b")
+INTRODUCED_TEXTS = {"book", "memoir", "speech", "remarks", "address", "essay", "letter", "testimony", "diary"}
 ORG_NOUNS = {
     "company", "firm", "corporation", "group", "organization", "organisation", "agency", "department",
     "ministry", "commission", "committee", "council", "board", "bureau", "office", "administration",
@@ -211,6 +225,12 @@ class Coref:
         if low in PRONOUN_GENDER:
             return self._person_pronoun(token)
         if low == "it":
+            host = self._host_subject(token)
+            if host is not None:
+                return host
+            document = self._document_subject_before(token)
+            if document is not None:  # ``The post showed a man in a wig. It says: …``: the post, not a firm
+                return self.document_owner(document) or NOBODY
             return self.org_before(token.idx, None)
         return None  # they: the finder's organisation fallback
 
@@ -227,10 +247,31 @@ class Coref:
             if other.ent_type_ == "PERSON" and other.ent_iob_ == "B" and not self._quoted(other.idx) \
                     and not self._inside_content(other.idx):
                 named = self.mentions.cluster_at(_entity_span(other))
-                if named is not None and len(named.hits) > 1 and self._agrees(named, gender):
-                    return named  # named more than once: not a stray tag (``Conceding that …``)
+                if named is not None and len(named.hits) > 1 and self.genders().get(named.key) == gender:
+                    return named  # named more than once, of that gender: not a stray tag (``Conceding that …``)
                 break
         return self.person_before(token.idx, gender)
+
+    def _host_subject(self, token: Any) -> Any:
+        """``The group spelled out its concerns as it commented``: the organisation that is the subject
+        of the clause the pronoun's clause depends on."""
+        verb = token.head
+        if token.dep_ != "nsubj" or verb.dep_ != "advcl":
+            return None
+        subject = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None or subject.pos_ not in ("NOUN", "PROPN"):
+            return None
+        found = self.noun_phrase(subject)
+        return found if found is not None and found.kind == "organization" else None
+
+    def _document_subject_before(self, token: Any) -> Any:
+        """The document noun that is the main subject of the sentence before ``it``'s own."""
+        start = _sentence_start(token)
+        if start == 0 or token.dep_ != "nsubj":
+            return None
+        previous = _sentence_start(self.doc[start - 1])
+        return next((t for t in self.doc[previous:start] if t.dep_ in ("nsubj", "nsubjpass")
+                     and t.head.dep_ == "ROOT" and t.pos_ == "NOUN" and t.lemma_.lower() in DOCUMENT_NOUNS), None)
 
     def _agrees(self, cluster: Any, gender: str | None) -> bool:
         known = self.genders().get(cluster.key)
@@ -241,14 +282,61 @@ class Coref:
         country of their roles ``country`` (``the US president`` is not the one called Russian President)."""
         window = self._window(at)
         best, best_at = None, -1
+        eligible = []
         for cluster in self.mentions.clusters:
             if not self._person_like(cluster) or not self._agrees(cluster, gender):
                 continue
             known = self.countries(cluster)
             if country and known and not country & known:
                 continue
+            eligible.append(cluster)
             hit = self._salient_hit(cluster, at, window)
             if hit is not None and hit > best_at:
+                best, best_at = cluster, hit
+        near = self._named_just_before(at, gender, eligible)
+        if best is None or near is not None and self.genders().get(best.key) != gender \
+                and best_at < self._previous_sentence_start(at):
+            return near  # one known to be of that gender, named just before, beats an older unknown one
+        return self._main_subject(best, best_at, eligible)
+
+    def _previous_sentence_start(self, at: int) -> int:
+        token = self.finder.token_at(at)
+        if token is None:
+            return at
+        start = _sentence_start(token)
+        return self.doc[_sentence_start(self.doc[start - 1]) if start > 0 else start].idx
+
+    def _main_subject(self, best: Any, best_at: int, eligible: list[Any]) -> Any:
+        """Of the salient people of the latest sentence naming one, its main clause's subject: in ``X recalled
+        the days when Y took office. "…," he said`` he is X, the one the sentence is about (centering)."""
+        token = self.finder.token_at(best_at)
+        if token is None or self._is_main_subject(token):
+            return best
+        start = self.doc[_sentence_start(token)].idx
+        for cluster in eligible:
+            for hit, salient in cluster.hits:
+                other = self.finder.token_at(hit) if salient and start <= hit < best_at else None
+                if other is not None and self._is_main_subject(other) and not self._inside_content(hit):
+                    return cluster
+        return best
+
+    def _is_main_subject(self, token: Any) -> bool:
+        root = _entity_span(token).root
+        return root.dep_ in ("nsubj", "nsubjpass") and root.head.dep_ == "ROOT"
+
+    def _named_just_before(self, at: int, gender: str | None, eligible: list[Any]) -> Any:
+        """No one salient in view: a person of known, agreeing gender named (not as a subject) in the
+        pronoun's sentence or the one before (``in Sen. Hal Brandt's case. His office said``)."""
+        if gender is None or self.finder.token_at(at) is None:
+            return None
+        begin = self._previous_sentence_start(at)
+        known = self.genders()
+        best, best_at = None, -1
+        for cluster in eligible:
+            if known.get(cluster.key) != gender:
+                continue
+            hit = max((a for a, _ in cluster.hits if begin <= a < at and not self._quoted(a)), default=-1)
+            if hit > best_at:
                 best, best_at = cluster, hit
         return best
 
@@ -309,21 +397,29 @@ class Coref:
             antecedent = _nominal_before(token)  # ``a site called Harbour News Right Now, which``: a misparse
         if antecedent is None or antecedent.pos_ not in ("PROPN", "NOUN", "PRON"):
             return None
+        while antecedent.dep_ in ("conj", "appos") and antecedent.head.i < antecedent.i \
+                and antecedent.pos_ == "NOUN" and not antecedent.ent_type_:
+            antecedent = antecedent.head  # ``X, a liar and bully who``: the phrase the common nouns describe
         if antecedent.dep_ == "attr":  # ``X is a councillor who said …``: the councillor is X
             subject = next((c for c in antecedent.head.children if c.dep_ == "nsubj"), None)
-            antecedent = subject if subject is not None else antecedent
+            if subject is not None and subject.lower_ not in ("it", "this", "that", "there", "what"):
+                antecedent = subject  # but in ``it's the process that explains`` (a cleft) the process
         if token.lower_ in ("who", "whom"):
-            antecedent = self._person_head(antecedent)
-        return self.noun_phrase(antecedent)
+            antecedent = self._person_head(antecedent, parsed=head.dep_ == "relcl")
+        found = self.noun_phrase(antecedent)
+        if found is None and antecedent.pos_ == "NOUN" and not antecedent.ent_type_ and token.head.dep_ == "relcl":
+            return NOBODY  # ``superdelegates who have announced``: a common noun the text ties to no one
+        return found
 
     @staticmethod
-    def _person_head(token: Any) -> Any:
+    def _person_head(token: Any, parsed: bool = False) -> Any:
         """``who`` is a person: from ``Englewood`` in ``X, a doctor from Englewood, who`` up to X."""
         current = token
         for _ in range(6):
             if current.ent_type_ == "PERSON" or current.ent_type_ == "" and current.pos_ == "NOUN" \
-                    and current.dep_ != "pobj":
-                return current
+                    and (current.dep_ != "pobj" or parsed and current is token
+                         and (current.tag_ == "NNS" or _animate(current))):
+                return current  # ``among superdelegates who`` (as parsed): people already
             if current.head is current:
                 break
             current = current.head
@@ -335,7 +431,23 @@ class Coref:
             outer = next((f for f in self.finder.found if f.start <= token.idx < f.end and f.speaker_key), None)
             return self._cluster_by_key(outer.speaker_key) if outer is not None else None
         if token.lower_ in ("i", "me"):
-            return self.signature(token.idx) or self.author()
+            return self.signature(token.idx) or self.author() or self.introduced_writer(token.idx)
+        return None
+
+    def introduced_writer(self, at: int) -> Any:
+        """The owner of the book or speech an opening paragraph presents the article as (``The following
+        is an excerpt from Jo Brandt's memoir``; ``X will give a speech tonight. Here is what we would
+        like to hear``): the first person after that paragraph is theirs."""
+        paras = self.finder.paras
+        for n, (start, end) in enumerate(paras[:4]):
+            if end > at or not INTRODUCTION.search(self.finder.text[start:end]):
+                continue
+            begin = paras[max(0, n - 1)][0]
+            for token in reversed([t for t in self.doc if begin <= t.idx < end]):
+                if token.pos_ == "NOUN" and token.lemma_.lower() in INTRODUCED_TEXTS:
+                    owner = self.owner(token)
+                    if owner is not None:
+                        return owner
         return None
 
     def author(self) -> Any:
@@ -403,7 +515,8 @@ class Coref:
         if head in ORG_NOUNS:
             if head == "campaign":
                 return self.campaign_owner(root) or self.person_before(root.idx, None)
-            return self.same_noun_owner(root) or self.subject_org_before(root) or self.org_before(root.idx, head)
+            return self.owner(root) or self.same_noun_owner(root) or self.subject_org_before(root) \
+                or self.org_before(root.idx, head)  # ``the trade group for the X plans``: X first
         return self.person_role(span, head)
 
     def subject_org_before(self, root: Any) -> Any:
@@ -413,8 +526,9 @@ class Coref:
         begin = _sentence_start(self.doc[start - 1]) if start > 0 else start
         found = None
         for token in self.doc[begin : root.i]:
-            if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN"):
-                continue
+            if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN") \
+                    or token.head.dep_ not in ("ROOT", "conj"):
+                continue  # a main clause's subject (not ``… has waned since Congress created it``)
             cluster = self.mentions.cluster_at(_entity_span(token))
             if cluster is not None and cluster.kind == "organization":
                 found = cluster
@@ -478,6 +592,10 @@ class Coref:
         asked = _countries(modifiers)
         fitting = [(s, c) for s, c in fitting if s and any(a < span.start_char for a, _ in c.hits)
                    and not (asked and self.countries(c) and not asked & self.countries(c))]
+        topic = self.sentence_topic(span) if head in PUBLIC_TITLES else None
+        if topic is not None and self._agrees(topic, ROLE_GENDER.get(head)) \
+                and (not fitting or topic in [c for _, c in fitting]):
+            return topic  # the sentence's topic, unless someone else holds the title and it does not
         if fitting:
             best = max(s for s, _ in fitting)
             pool = {c.key for s, c in fitting if s == best}
@@ -490,6 +608,19 @@ class Coref:
             gender = ROLE_GENDER.get(head)
             return self.person_before(span.start_char, gender, asked) or self.protagonist(span.start_char, gender, asked)
         return None
+
+    def sentence_topic(self, span: Any) -> Any:
+        """The person its sentence is about, before an epithet in it: the main subject (``Cruz defends
+        his record in an ad: "…," the senator says``) or the one person named inside it (``Trump's
+        speech had been a source of controversy because of the businessman's rhetoric``)."""
+        start = _sentence_start(span.root)
+        subject = next((t for t in self.doc[start : span.start] if t.dep_ in ("nsubj", "nsubjpass")
+                        and t.head.dep_ == "ROOT" and not self._quoted(t.idx)), None)
+        if subject is None:
+            return None
+        people = {c.key: c for c in (self.mentions.by_start.get(t.idx) for t in subject.subtree)
+                  if c is not None and c.kind == "person"}
+        return next(iter(people.values())) if len(people) == 1 else None
 
     def protagonist(self, at: int, gender: str | None, country: set[str]) -> Any:
         """``The candidate has bucked …`` with no one salient in the last paragraphs: news copy gives such
@@ -569,6 +700,8 @@ class Coref:
         if token.ent_type_ or token.pos_ == "PROPN":
             span = _entity_span(token)
             cluster = self.mentions.cluster_at(span)
+            if cluster is None:
+                cluster = self._cluster_covering(token.idx)  # ``Shield`` of ``the Blue Cross Blue Shield plans``
             if cluster is None and token.ent_type_ in ("ORG", "PERSON"):
                 cluster = self.mentions.add_speaker_name(span)  # a name the tagger missed, as the finder does
             if cluster is not None:
@@ -587,15 +720,19 @@ class Coref:
             return self.description(self.doc[start : token.i + 1])
         return None
 
+    def _cluster_covering(self, at: int) -> Any:
+        """The cluster one of whose names spans the character ``at``."""
+        return next((c for c in self.mentions.clusters if any(a <= at < b for a, b in c.spans)), None)
+
     def titles(self, cluster: Any) -> list[str]:
         """Titles written just before the cluster's names (``Sen.``, ``Gov.``) as role nouns."""
         out = []
         for start, _ in cluster.spans:
             before = self.finder.text[max(0, start - 12) : start].split()
             word = before[-1].lower().rstrip(".") if before else ""
-            if word in TITLE_ROLES:  # ``Former Gov. X`` is no longer in office (``speakers.role_score``)
+            if word in names.TITLE_ROLES:  # ``Former Gov. X`` is no longer in office (``speakers.role_score``)
                 former = len(before) > 1 and before[-2].lower() in ("former", "ex-", "ex")
-                out.append(("former " if former else "") + TITLE_ROLES[word])
+                out.append(("former " if former else "") + names.TITLE_ROLES[word])
         return out
 
     # -- genders from the text
@@ -617,22 +754,26 @@ class Coref:
                 count[first_names[words[0]]] += 2
             for start, _ in cluster.spans:  # ``Mr. Ryan``, ``Mrs. Clinton``
                 before = text[max(0, start - 6) : start].split()
-                if before and before[-1].lower() in TITLE_GENDER:
-                    count[TITLE_GENDER[before[-1].lower()]] += 2
+                title = before[-1].lower().rstrip(".") if before else ""
+                if title in names.TITLE_GENDER:
+                    count[names.TITLE_GENDER[title]] += 2
             for role in cluster.roles:
                 for word in role.lower().split():
                     if word in ROLE_GENDER:
                         count[ROLE_GENDER[word]] += 2
-        people: list[str] = []  # a pronoun after one sole person named in its sentence agrees with it
+        # A pronoun after one sole person named in its sentence agrees with it when that person is a
+        # subject (``Veldt said he …``; not ``when it comes to Veldtron, he said``, a firm tagged a person).
+        people: dict[str, bool] = {}
         for token in self.doc:
             if token.is_sent_start:
-                people = []
+                people = {}
             cluster = self.mentions.by_start.get(token.idx)
-            if cluster is not None and cluster.kind == "person" and cluster.key not in people:
-                people.append(cluster.key)
+            if cluster is not None and cluster.kind == "person":
+                subject = _entity_span(token).root.dep_ in ("nsubj", "nsubjpass")
+                people[cluster.key] = people.get(cluster.key, False) or subject
             gender = PRONOUN_GENDER.get(token.lower_)
-            if gender and len(people) == 1:
-                votes.setdefault(people[0], Counter())[gender] += 1
+            if gender and len(people) == 1 and all(people.values()):
+                votes.setdefault(next(iter(people)), Counter())[gender] += 1
         genders = {}
         for key, count in votes.items():
             ranked = count.most_common(2)

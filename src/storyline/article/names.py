@@ -23,6 +23,19 @@ from importlib.resources import files
 TABLE = "entity_names.tsv"
 FIRST_NAMES = "first_names.tsv"
 
+# Courtesy titles written before a name, as the gender they give (``Mrs. Quist``); looked up without dots.
+TITLE_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "lady": "f", "madam": "f"}
+# Titles written before names (abbreviated or not), as the role nouns that later stand for the person
+# (``Gov. X`` ... ``the governor``); looked up without dots.
+TITLE_ROLES = {
+    "sen": "senator", "senator": "senator", "rep": "representative congressman congresswoman",
+    "gov": "governor", "governor": "governor", "president": "president", "pres": "president",
+    "gen": "general", "adm": "admiral", "col": "colonel", "lt": "lieutenant", "sgt": "sergeant",
+    "prof": "professor", "dr": "doctor", "supt": "superintendent", "insp": "inspector", "judge": "judge",
+    "justice": "justice", "mayor": "mayor", "secretary": "secretary", "speaker": "speaker",
+    "chairman": "chairman", "ambassador": "ambassador",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Known:

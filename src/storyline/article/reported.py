@@ -28,6 +28,8 @@ SPEECH_VERBS = frozenset(
 
 
 # Lemmas that only count as speech cues in a phrase (``point out``, ``rule out``), by particle.
+# Nouns for a text someone issues: a participle on one (``a statement saying``) speaks for its issuer.
+ISSUED_TEXTS = frozenset({"statement", "release", "letter", "memo", "email", "message", "tweet", "post", "report"})
 PARTICLE_REQUIRED = {"point": "out", "rule": "out"}
 # ... or by preposition (``pointed to X``): what the phrase points at is the content.
 PREP_ALLOWED = {"point": "to"}
@@ -104,14 +106,20 @@ def cue_subject(verb: Token) -> Token | None:
     """The speaker of a cue: its subject, through conj/advcl/xcomp and relative clauses."""
     current = verb
     for _ in range(4):
-        for child in current.children:
-            if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and current.lemma_.lower() in ("quote", "cite")):
-                if child.lower_ in ("it", "there") and child.dep_ == "nsubjpass":
-                    return None
-                if child.ent_type_ == "TIME":
-                    return None  # a live-blog timestamp read as the subject
-                return child
-        if current.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and current.head is not current:
+        subjects = [c for c in current.children if c.dep_ == "nsubj"
+                    or (c.dep_ == "nsubjpass" and current.lemma_.lower() in ("quote", "cite"))]
+        if subjects:
+            # two subjects: a name inside the quote misparsed as one (``"Dear Jo," the host says``);
+            # the real one is the nearest to the verb
+            child = min(subjects, key=lambda c: abs(c.i - current.i))
+            if child.lower_ in ("it", "there") and child.dep_ == "nsubjpass":
+                return None
+            if child.ent_type_ == "TIME":
+                return None  # a live-blog timestamp read as the subject
+            return child
+        if current.dep_ == "acl" and current.head.dep_ == "dobj" and current.head.lemma_.lower() in ISSUED_TEXTS:
+            current = current.head.head  # ``X put out a statement saying …``: X issued it
+        elif current.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and current.head is not current:
             joined_to = current.head
             if current.dep_ == "conj" and joined_to.dep_ == "ccomp" and is_speech_verb(joined_to.head):
                 # ``X stated that A depends on B and has insisted that …``: the parser hung the

@@ -51,13 +51,8 @@ ROLE_SYNONYMS = {
 
 
 # Titles that tell a person's gender.
-GENDER_TITLES = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
 
 
-# Abbreviated titles as the role nouns that stand for them later (``Gov. X`` ... ``the governor``).
-TITLE_ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
-                       "adm": "admiral", "col": "colonel", "lt": "lieutenant", "sgt": "sergeant", "prof": "professor",
-                       "dr": "doctor", "pres": "president", "supt": "superintendent", "insp": "inspector"}
 
 
 # Head nouns of role descriptions, never names of organisations.
@@ -324,7 +319,7 @@ class Mentions:
     def _title_gender(self, at: int) -> str | None:
         """``m``/``f`` when the name at ``at`` follows Mr./Mrs./Ms."""
         before = self.text[max(0, at - 6) : at].split()
-        return GENDER_TITLES.get(before[-1].lower().rstrip(".")) if before else None
+        return names.TITLE_GENDER.get(before[-1].lower().rstrip(".")) if before else None
 
     def _add_bare_surnames(self) -> None:
         """Surnames the tagger missed (``Lavrov`` untagged) join the person who has them."""
@@ -543,7 +538,7 @@ def role_score(head: str, modifiers: list[str], roles: Iterable[str]) -> int:
     best = 0
     for role in roles:
         low = role.lower()
-        words = [TITLE_ABBREVIATIONS.get(w.rstrip("."), w) for w in re.findall(r"[\w.]+", low)]
+        words = [names.TITLE_ROLES.get(w.rstrip("."), w) for w in re.findall(r"[\w.]+", low)]
         if ("former" in words or "ex" in words) and "former" not in modifiers:
             continue  # ``the governor`` is the one in office, not a former governor
         if head.endswith("s") and head[:-1] in words:

@@ -409,7 +409,11 @@ paragraph after one that ends in a colon takes that paragraph's cue; `a statemen
 if/whether`, `asked/spoke about`; nested reports are one statement with the inner report attached
 (`nested`), scored as their own relations as PolNeAR annotates them (`flat_statements`); a subjectless
 clause that frames another speaker's statement (`Asked to comment on X, Y said`) is that statement's
-`topic`, not a statement."""
+`topic`, not a statement. Fourth pass on speakers (issue 15, 2026-12-02, from 16dcb06: direct speaker
+0.939 -> 0.949, speech speaker 0.942 -> 0.950, system 1361 -> 1362): a cue verb with two subjects (a
+name addressed inside the quote misparsed as one, `"Dear Jo," the host says`) takes the one nearest
+the verb; a participle on an issued text that is a verb's object (`X put out a statement saying`)
+speaks for that verb's subject; and the speaker coreference rules of the speakers section below."""
 
 
 # Written by reading the ``--errors`` output of the dev run of 2026-11-22 (kinds of misses,
