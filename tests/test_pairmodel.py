@@ -125,3 +125,19 @@ def test_pairmodel_link_rule_vetoes_negations_even_at_cosine_one(model):
     same = model.score_both_ways(SAME_CLAIM)
     assert rule.accepts(np.ones(len(SAME_CLAIM)), same).all()
     assert not rule.accepts(np.full(len(SAME_CLAIM), rule.cosine_min - 0.01), same).any()
+
+
+def test_pairmodel_scores_do_not_depend_on_the_callers_thread_count(model):
+    import torch
+
+    pairs = SAME_CLAIM + NEGATED + OPPOSITE
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        on_two = model.score(pairs)
+        assert torch.get_num_threads() == 2  # the caller's count is given back
+        torch.set_num_threads(1)
+        on_one = model.score(pairs)
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(on_two, on_one)

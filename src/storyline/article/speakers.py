@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from spacy.tokens import Doc, Span, Token
@@ -68,6 +69,7 @@ COUNTRY_FOLD = {"us": "us", "u.s.": "us", "american": "us", "america": "us", "un
 
 
 # --------------------------------------------------------------------- names
+@lru_cache(maxsize=1 << 16)  # the corpus stages fold the same few thousand words some 300,000 times
 def fold_word(word: str) -> str:
     """Fold a name word so transliteration variants meet (Sergey/Sergei, Yury/Yuri/Yurii)."""
     word = unicodedata.normalize("NFKD", word.lower())

@@ -53,7 +53,10 @@ class PairModelError(RuntimeError):
 class PairModelOptions:
     batch_size: int = 64
     max_length: int = 128
-    threads: int = 2
+    # One thread: on a machine shared with other jobs two OpenMP threads wait on each other (measured
+    # 2026-12-02, load 4 on 2 cores: 30 ms a pair on one thread, 330 ms on two), and one thread is
+    # what the embedding model runs on too.
+    threads: int = 1
 
 
 def sha256_file(path: Path) -> str:
