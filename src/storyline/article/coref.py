@@ -269,8 +269,7 @@ class Coref:
         start = _sentence_start(token)
         if start == 0 or token.dep_ != "nsubj":
             return None
-        previous = _sentence_start(self.doc[start - 1])
-        return next((t for t in self.doc[previous:start] if t.dep_ in ("nsubj", "nsubjpass")
+        return next((t for t in self.doc[_previous_sentence_start(token):start] if t.dep_ in ("nsubj", "nsubjpass")
                      and t.head.dep_ == "ROOT" and t.pos_ == "NOUN" and t.lemma_.lower() in DOCUMENT_NOUNS), None)
 
     def _agrees(self, cluster: Any, gender: str | None) -> bool:
@@ -301,10 +300,7 @@ class Coref:
 
     def _previous_sentence_start(self, at: int) -> int:
         token = self.finder.token_at(at)
-        if token is None:
-            return at
-        start = _sentence_start(token)
-        return self.doc[_sentence_start(self.doc[start - 1]) if start > 0 else start].idx
+        return at if token is None else self.doc[_previous_sentence_start(token)].idx
 
     def _main_subject(self, best: Any, best_at: int, eligible: list[Any]) -> Any:
         """Of the salient people of the latest sentence naming one, its main clause's subject: in ``X recalled
@@ -522,8 +518,7 @@ class Coref:
     def subject_org_before(self, root: Any) -> Any:
         """``Veldtron said … The company added …``: the organisation that was the subject or the speaker of
         the sentence before (or of its own sentence, before the noun)."""
-        start = _sentence_start(root)
-        begin = _sentence_start(self.doc[start - 1]) if start > 0 else start
+        begin = _previous_sentence_start(root)
         found = None
         for token in self.doc[begin : root.i]:
             if token.dep_ not in ("nsubj", "nsubjpass") or not (token.ent_type_ or token.pos_ == "PROPN") \
@@ -553,8 +548,7 @@ class Coref:
 
     def latter_or_former(self, root: Any) -> Any:
         """``the latter``: the last of the entities named in the sentence before (or earlier in its own)."""
-        start = _sentence_start(root)
-        previous = _sentence_start(self.doc[start - 1]) if start > 0 else start
+        start, previous = _sentence_start(root), _previous_sentence_start(root)
         for begin in (start, previous):  # its own sentence first, then with the one before
             named: list[Any] = []
             for token in self.doc[begin : root.i]:
@@ -819,6 +813,12 @@ def _sentence_start(token: Any) -> int:
     while i > 0 and not token.doc[i].is_sent_start:
         i -= 1
     return i
+
+
+def _previous_sentence_start(token: Any) -> int:
+    """Index of the first token of the sentence before ``token``'s (its own sentence's, when first)."""
+    start = _sentence_start(token)
+    return _sentence_start(token.doc[start - 1]) if start > 0 else start
 
 
 def _entity_span(token: Any) -> Any:
