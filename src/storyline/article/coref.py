@@ -747,10 +747,8 @@ class Coref:
             if len(words) > 1 and words[0] in first_names:  # ``Hillary Clinton``, ``John Bolton``
                 count[first_names[words[0]]] += 2
             for start, _ in cluster.spans:  # ``Mr. Ryan``, ``Mrs. Clinton``
-                before = text[max(0, start - 6) : start].split()
-                title = before[-1].lower().rstrip(".") if before else ""
-                if title in names.TITLE_GENDER:
-                    count[names.TITLE_GENDER[title]] += 2
+                if titled := names.title_gender_before(text, start):
+                    count[titled] += 2
             for role in cluster.roles:
                 for word in role.lower().split():
                     if word in ROLE_GENDER:

@@ -25,6 +25,12 @@ FIRST_NAMES = "first_names.tsv"
 
 # Courtesy titles written before a name, as the gender they give (``Mrs. Quist``); looked up without dots.
 TITLE_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "lady": "f", "madam": "f"}
+
+
+def title_gender_before(text: str, at: int) -> str | None:
+    """``m``/``f`` when the name starting at ``at`` follows a courtesy title (``Mrs. Quist``)."""
+    before = text[max(0, at - 6) : at].split()
+    return TITLE_GENDER.get(before[-1].lower().rstrip(".")) if before else None
 # Titles written before names (abbreviated or not), as the role nouns that later stand for the person
 # (``Gov. X`` ... ``the governor``); looked up without dots.
 TITLE_ROLES = {

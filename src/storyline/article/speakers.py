@@ -51,11 +51,6 @@ ROLE_SYNONYMS = {
 }
 
 
-# Titles that tell a person's gender.
-
-
-
-
 # Head nouns of role descriptions, never names of organisations.
 ROLE_WORDS = TITLE_WORDS | set(ROLE_SYNONYMS) | {"fm", "official", "officials", "leader", "head", "chief"}
 
@@ -299,7 +294,7 @@ class Mentions:
         if kind == "person" or len(words) == 1:
             same_last = [c for c in people if c.last_word == folded[-1]]
             if len(words) == 1 and len(same_last) > 1:  # ``Mrs. Quist`` is not Tomas Quist
-                gender = self._title_gender(at)
+                gender = names.title_gender_before(self.text, at)
                 same_last = [c for c in same_last if not gender or _first_name_gender(c) in (None, gender)] or same_last
             if len(words) > 1:
                 for c in same_last:
@@ -317,11 +312,6 @@ class Mentions:
             if c.kind == kind and c.name_folded == folded:
                 return c
         return None
-
-    def _title_gender(self, at: int) -> str | None:
-        """``m``/``f`` when the name at ``at`` follows Mr./Mrs./Ms."""
-        before = self.text[max(0, at - 6) : at].split()
-        return names.TITLE_GENDER.get(before[-1].lower().rstrip(".")) if before else None
 
     def _add_bare_surnames(self) -> None:
         """Surnames the tagger missed (``Lavrov`` untagged) join the person who has them."""
