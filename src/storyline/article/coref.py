@@ -81,6 +81,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from storyline.article import names
+from storyline.article.speakers import COUNTRY_FOLD, entity_at
 
 AGE_DESCRIPTION = re.compile(r"(?i)the \d{1,3}[- ]year[- ]old")
 NAME = r"[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){1,3}"
@@ -775,8 +776,6 @@ class Coref:
 
 
 def _countries(words: Any) -> set[str]:
-    from storyline.article.speakers import COUNTRY_FOLD
-
     return {COUNTRY_FOLD[w] for w in words if w in COUNTRY_FOLD}
 
 
@@ -823,11 +822,8 @@ def _entity_span(token: Any) -> Any:
     """The named-entity span around ``token`` (the token alone when it is in none)."""
     doc = token.doc
     start, end = token.i, token.i + 1
-    if token.ent_type_:
-        while start > 0 and doc[start].ent_iob_ == "I":
-            start -= 1
-        while end < len(doc) and doc[end].ent_iob_ == "I":
-            end += 1
+    if (entity := entity_at(token)) is not None:
+        start, end = entity.start, entity.end
     elif token.pos_ == "PROPN":  # an untagged name: its run of proper nouns (``Real News Right Now``)
         while start > 0 and doc[start - 1].pos_ == "PROPN" and not doc[start - 1].ent_type_:
             start -= 1

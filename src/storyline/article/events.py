@@ -52,11 +52,11 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from spacy.tokens import Span
 
 from storyline.article.incident import features_from_doc
 from storyline.article.language import analysed
 from storyline.article.parse import doc_of, load_nlp, parse_text
+from storyline.article.speakers import entity_at
 from storyline.article.time_values import calendar_date
 from storyline.core.options import Options
 from storyline.core.pipeline import register_stage
@@ -196,23 +196,6 @@ def subject_of(verb: Any) -> Any:
             return None
         current = current.head
     return None
-
-
-def entity_at(token: Any) -> Any:
-    """The named entity ``token`` lies in, of any label, or None.
-
-    Read from the tokens' IOB tags: ``doc.ents`` builds every entity of the document on each
-    access, which made looking up each trigger's participants quadratic in a long article."""
-    if token.ent_iob_ not in ("B", "I"):
-        return None
-    doc = token.doc
-    start = token.i
-    while start > 0 and doc[start].ent_iob_ == "I":
-        start -= 1
-    end = token.i + 1
-    while end < len(doc) and doc[end].ent_iob_ == "I":
-        end += 1
-    return Span(doc, start, end, label=token.ent_type_)
 
 
 def entity_of(token: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from storyline.article.speakers import NAME_LABELS, SUBJECT_DEPS, trim_entity
+from storyline.article.speakers import NAME_LABELS, SUBJECT_DEPS, entity_at, trim_entity
 
 
 # Verbs of saying, by lemma: a cue with one of these makes a speech statement.
@@ -148,12 +148,7 @@ def speaker_span(token: Token) -> Span:
     if token.pos_ == "PRON":
         return doc[token.i : token.i + 1]
     if token.ent_type_ in NAME_LABELS:
-        start, end = token.i, token.i + 1
-        while start > 0 and doc[start].ent_iob_ == "I":
-            start -= 1
-        while end < len(doc) and doc[end].ent_iob_ == "I":
-            end += 1
-        ent = Span(doc, start, end, label=token.ent_type_)
+        ent = entity_at(token)
         return trim_entity(ent) or ent
     for child in token.children:
         if child.dep_ == "appos" and child.ent_type_ in ("PERSON", "ORG"):

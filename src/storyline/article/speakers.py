@@ -405,6 +405,23 @@ class Mentions:
         self._note(cluster, start, end, True)
 
 
+def entity_at(token: Token) -> Span | None:
+    """The named entity ``token`` lies in, of any label, or None.
+
+    Read from the tokens' IOB tags: ``doc.ents`` builds every entity of the document on each
+    access, which makes a lookup per token quadratic in a long article."""
+    if token.ent_iob_ not in ("B", "I"):
+        return None
+    doc = token.doc
+    start = token.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=token.ent_type_)
+
+
 def trim_entity(ent: Span) -> Span | None:
     start, end = ent.start, ent.end
     doc = ent.doc
