@@ -22,6 +22,18 @@ def _unit(x):
     return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
 
 
+def test_claims_neighbour_pairs_do_not_depend_on_the_query_chunk(monkeypatch):
+    # Query rows are compared a chunk at a time to bound memory; the pairs must be the same.
+    rng = np.random.default_rng(5)
+    centres = _unit(rng.standard_normal((100, 32)))
+    vectors = _unit(np.repeat(centres, 3, axis=0) + 0.4 * _unit(rng.standard_normal((300, 32))))
+    whole = neighbour_pairs(vectors, 0.5)
+    monkeypatch.setattr(claim_search, "QUERY_CHUNK", 7)
+    chunked = neighbour_pairs(vectors, 0.5)
+    assert len(whole[0]) >= 100
+    assert all(np.array_equal(a, b) for a, b in zip(whole, chunked))
+
+
 def test_claims_inverted_file_finds_what_exact_search_finds(monkeypatch):
     rng = np.random.default_rng(3)
     centres = _unit(rng.standard_normal((300, 64)))

@@ -95,3 +95,19 @@ def test_incidents_fragment_attaches_unless_years_conflict() -> None:
     assert attach_fragments([0, 0, 0, 3], scores, conflict, w) == [0, 0, 0, 3]
     unguarded = IncidentWeights(fragment=2, attach=0.1, years_block_attach=False)
     assert attach_fragments([0, 0, 0, 3], scores, conflict, unguarded) == [0, 0, 0, 0]
+
+
+def test_incidents_pair_scores_do_not_depend_on_the_chunk(monkeypatch) -> None:
+    # Pairs are scored a chunk at a time to bound memory: the chunk edges must not shift a score.
+    from storyline.corpus import incidents
+
+    reps = incidents.represent(_articles())
+    i, j = np.triu_indices(len(_articles()), k=1)
+    whole = incidents.pair_scores(reps, i, j, WEIGHTS)
+    monkeypatch.setattr(incidents, "PAIR_CHUNK", 3)
+    chunked = incidents.pair_scores(reps, i, j, WEIGHTS)
+    assert len(whole) == len(i) == 28
+    assert np.array_equal(whole, chunked)
+    first_pair, quake_and_talks = 0, 4  # (0, 1): two reports of one quake; (0, 5): a quake and the talks
+    assert (i[quake_and_talks], j[quake_and_talks]) == (0, 5)
+    assert whole[first_pair] > whole[quake_and_talks] + 0.2

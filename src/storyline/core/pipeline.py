@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from storyline.core.options import Options
 from storyline.core.guard import run_guarded
+from storyline.core.memory import release_free_memory
 
 STAGES: dict[str, type] = {}
 
@@ -88,6 +89,7 @@ class Pipeline:
         (``storyline.core.guard``): every executor runs this, so every kind of run gets it."""
         for batch in batched(records, max(1, self.options.batch_size)):
             yield from run_guarded(self.stages, batch)
+            release_free_memory()  # the batch's arrays are gone; their pages go back too
 
     def portable(self) -> tuple[list[str], Options]:
         """What a worker process needs to build the same pipeline (no store handle)."""
@@ -194,6 +196,8 @@ def _outcome(function: Callable[[Pipeline, Any], Any], pipeline: Pipeline, task:
         return function(pipeline, task)
     except Exception as error:  # noqa: BLE001 - reported per task by the caller
         return error
+    finally:
+        release_free_memory()  # a block task's arrays are gone when it returns
 
 
 def _run_task(item: tuple[int, Callable[[Pipeline, Any], Any], Any]) -> tuple[int, Any]:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.corpus import claim_search  # its limits are read at call time (tests lower them)
-from storyline.corpus.claim_search import best_of_block, unique_pairs
+from storyline.corpus.claim_search import QUERY_CHUNK, best_of_block, unique_pairs
 from storyline.store.parts import SHARD_PREFIX, complete_shards, read_marker
 from storyline.core.options import Options
 from storyline.core.pipeline import Pipeline
@@ -409,8 +409,8 @@ def _load_vectors(path: Path) -> tuple[Any, Any]:
 def _search(queries: Any, query_vectors: Any, members: Any, member_vectors: Any, min_cos: float, best: int) -> tuple:
     import numpy as np
 
-    found = [best_of_block(queries[s : s + 1024], members, query_vectors[s : s + 1024] @ member_vectors.T, min_cos, best)
-             for s in range(0, len(queries), 1024)]
+    found = [best_of_block(queries[s : s + QUERY_CHUNK], members, query_vectors[s : s + QUERY_CHUNK] @ member_vectors.T, min_cos, best)
+             for s in range(0, len(queries), QUERY_CHUNK)]
     return tuple(np.concatenate(part) for part in zip(*found))
 
 

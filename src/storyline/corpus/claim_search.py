@@ -14,6 +14,9 @@ import numpy as np
 
 EXACT_LIMIT = 4000  # above this many vectors, search an inverted-file index
 CELL_SIZE = 2000  # target statements per k-means cell
+# Query rows compared at once: each takes a row of similarities, a mask and a partition of that row,
+# so the transient is ~20 bytes x rows x members (1,024 rows against one cell took ~100 MB).
+QUERY_CHUNK = 256
 PROBES = 4  # cells searched per statement
 MAX_NEIGHBOURS = 30  # candidate pairs kept per statement
 
@@ -38,8 +41,8 @@ def neighbour_pairs(
         blocks = _inverted_file_blocks(vectors)
     found_i, found_j, found_cos = [], [], []
     for queries, members in blocks:
-        for start in range(0, len(queries), 1024):
-            rows = queries[start : start + 1024]
+        for start in range(0, len(queries), QUERY_CHUNK):
+            rows = queries[start : start + QUERY_CHUNK]
             i, j, cos = best_of_block(rows, members, vectors[rows] @ vectors[members].T, min_cos, max_neighbours)
             found_i.append(i)
             found_j.append(j)

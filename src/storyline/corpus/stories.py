@@ -223,13 +223,13 @@ def story_label(articles: list[Article], rows: Any, terms: Any, entities: int = 
 
 
 def _frequent_entities(articles: list[Article]) -> list[str]:
-    from storyline.article.parse import load_nlp
+    from storyline.article.parse import PIPE_BATCH, load_nlp
 
     nlp = load_nlp()
     disabled = [name for name in nlp.pipe_names if name not in ("tok2vec", "ner")]
     counts: Counter[str] = Counter()
     with nlp.select_pipes(disable=disabled):
-        for doc in nlp.pipe((lead_text(a) for a in articles), batch_size=64):
+        for doc in nlp.pipe((lead_text(a) for a in articles), batch_size=PIPE_BATCH):
             counts.update({ent.text.strip() for ent in doc.ents if ent.label_ in ENTITY_LABELS})
     return [name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
