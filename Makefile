@@ -74,6 +74,7 @@ eval-pairmodel: setup
 
 bench-claims-scale: setup
 	$(BIN)/python bench/bench_claims_scale.py --write-docs
+	$(BIN)/python bench/bench_claims_scale.py --real --write-docs
 
 bench-scale: setup
 	$(BIN)/python bench/bench_scale.py

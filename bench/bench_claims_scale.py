@@ -18,13 +18,22 @@ claims of 2-12 paraphrases (pairwise cosine ~0.5), claims and one-off
 statements come in topics of ~200 statements (cosine ~0.37 across claims of
 one topic, ~0 across topics).
 Each size runs in a fresh process, so peak memory (max RSS) is its own.
+
+``--real`` times the grouping as the claims stage runs it, pair model included, on real
+sentences: those of the PolNeAR news texts and of the shared pair data
+(``../shared/datasets``), deduplicated and shuffled with a fixed seed, each sentence one unit,
+a PolNeAR text's sentences one article. Their MiniLM vectors are computed once and kept in
+``out/bench/`` (embedding is not what is timed); the spaCy tagging of the units the model
+looks at, the cheap vetoes and the pair model are.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import re
 import resource
 import subprocess
 import sys
@@ -104,6 +113,93 @@ def run_one(n: int) -> dict:
     }
 
 
+DATASETS = REPO.parent / "shared" / "datasets"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"\u201c])")
+
+
+def real_sentences() -> tuple[list[str], list[str]]:
+    """Distinct sentences of 6-60 words from the PolNeAR texts and the pair files, and the
+    article each comes from (its PolNeAR file, or its pair row). Sources are shuffled whole
+    with a fixed seed (a text's sentences, or a pair's two sides, stay together), so a
+    smaller sample holds its paraphrases in the same proportion as a bigger one."""
+    sources: list[tuple[str, list[str]]] = []
+    for path in sorted((DATASETS / "polnear").glob("*/text/*.txt")):
+        sources.append((path.name, _SENTENCE_END.split(" ".join(path.read_text(encoding="utf-8").split()))))
+    for path in sorted((DATASETS / "pairs").glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            row = json.loads(line)
+            sources.append((f"{path.stem}:{number}", [" ".join(str(row.get(side) or "").split()) for side in ("a", "b")]))
+    texts: list[str] = []
+    articles: list[str] = []
+    seen: set[str] = set()
+    for k in np.random.default_rng(0).permutation(len(sources)).tolist():
+        name, sentences = sources[k]
+        for sentence in sentences:
+            if 6 <= len(sentence.split()) <= 60 and sentence not in seen:
+                seen.add(sentence)
+                texts.append(sentence)
+                articles.append(name)
+    return texts, articles
+
+
+def real_vectors(texts: list[str]) -> np.ndarray:
+    """MiniLM vectors of ``texts``, computed once and kept under out/bench (keyed by the texts)."""
+    from storyline.article.embed import Embedder
+
+    key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+    path = REPO / "out" / "bench" / f"claims-scale-{len(texts)}-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = Embedder().embed(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def run_real(n: int) -> dict:
+    """The claims stage's grouping (``DEFAULT_WEIGHTS``: search, tagging, vetoes, pair model,
+    linkage) over ``n`` real sentences."""
+    from storyline.corpus import claim_linkage
+    from storyline.corpus.claim_linkage import DEFAULT_WEIGHTS, StatementFeatures, group_units, negated
+
+    texts, articles = real_sentences()
+    if len(texts) < n:
+        sys.exit(f"only {len(texts)} distinct sentences in {DATASETS}; asked for {n}")
+    texts, articles = texts[:n], articles[:n]
+    vectors = real_vectors(texts)
+    f = StatementFeatures(
+        vectors=vectors, negated=[negated(t) for t in texts], entities=[frozenset()] * n, kinds=["direct"] * n,
+        speakers=[None] * n, owner=np.arange(n), whole=np.ones(n, dtype=bool), spans=[(0, 0)] * n,
+        texts=texts, articles=articles,
+    )
+    model = claim_linkage.pair_model()  # loading is start-up, not grouping
+    asked = [0, 0.0]
+    score = model.score_both_ways
+
+    def counted(pairs):
+        start = time.perf_counter()
+        try:
+            return score(pairs)
+        finally:
+            asked[0] += len(pairs)
+            asked[1] += time.perf_counter() - start
+
+    model.score_both_ways = counted
+    start = time.perf_counter()
+    groups = np.asarray(group_units(f, DEFAULT_WEIGHTS))
+    seconds = time.perf_counter() - start
+    sizes = np.unique(groups, return_counts=True)[1]
+    return {
+        "n": n,
+        "seconds": round(seconds, 2),
+        "model_pairs": asked[0],
+        "model_seconds": round(asked[1], 2),
+        "groups_of_2_or_more": int((sizes > 1).sum()),
+        "units_in_them": int(sizes[sizes > 1].sum()),
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def _pair_scores(labels: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
     """Pairwise precision/recall against the synthetic claims, in linear time."""
     gold = np.where(labels >= 0, labels, -1 - np.arange(len(labels)))  # one-offs alone
@@ -137,25 +233,53 @@ def render(results: list[dict], exponent: float | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+REAL_SECTION = "## Claims: grouping at scale, with the pair model"
+
+
+def render_real(results: list[dict], exponent: float | None) -> str:
+    lines = [
+        REAL_SECTION,
+        "",
+        f"Measured {date.today().isoformat()} with `python bench/bench_claims_scale.py --real --write-docs` "
+        "(`make bench-claims-scale`), 2 cores, the pair model on one thread. Units: distinct real sentences of the "
+        "PolNeAR texts and the shared pair files (whole texts and whole pairs drawn with a fixed seed, so each "
+        "sample holds its paraphrases). Timed: the claims stage's grouping as `analyze` runs it "
+        "(`DEFAULT_WEIGHTS`: candidate search, spaCy tagging of the units near enough to link, the cheap vetoes, "
+        "the pair model both ways on what they leave, average linkage and settling); embedding is not.",
+        "",
+        "| units | seconds | pairs the model read | model seconds | groups of 2+ | units in them | peak memory (MB) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        lines.append(f"| {r['n']:,} | {r['seconds']} | {r['model_pairs']:,} | {r['model_seconds']} | "
+                     f"{r['groups_of_2_or_more']:,} | {r['units_in_them']:,} | {r['max_rss_mb']} |")
+    if exponent is not None:
+        lines += ["", f"Growth exponent (time) from {results[0]['n']:,} to {results[-1]['n']:,}: **{exponent:.2f}** "
+                  "(issue #14: 100k units in at most 10 minutes, exponent at most 1.2)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # run one size in this process
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--real", action="store_true", help="real sentences, the pair model included")
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one)))
+        print(json.dumps(run_real(args.one) if args.real else run_one(args.one)))
         return 0
     results = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True)
+        command = [sys.executable, __file__, "--one", str(n)] + (["--real"] if args.real else [])
+        out = subprocess.run(command, check=True, capture_output=True, text=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(results[-1], flush=True)
     exponent = None
     if len(results) > 1:
         first, last = results[0], results[-1]
         exponent = math.log(last["seconds"] / first["seconds"]) / math.log(last["n"] / first["n"])
-    text = render(results, exponent)
+    text = (render_real if args.real else render)(results, exponent)
     print(text)
     if args.write_docs:
         write_section(text)
