@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.corpus import claim_search  # its limits are read at call time (tests lower them)
-from storyline.corpus.claim_search import QUERY_CHUNK, best_of_block, unique_pairs
+from storyline.corpus.claim_search import unique_pairs
 from storyline.store.parts import SHARD_PREFIX, complete_shards, read_marker
 from storyline.core.options import Options
 from storyline.core.pipeline import Pipeline
@@ -406,14 +406,6 @@ def _load_vectors(path: Path) -> tuple[Any, Any]:
         return data["ids"], data["vectors"]
 
 
-def _search(queries: Any, query_vectors: Any, members: Any, member_vectors: Any, min_cos: float, best: int) -> tuple:
-    import numpy as np
-
-    found = [best_of_block(queries[s : s + QUERY_CHUNK], members, query_vectors[s : s + QUERY_CHUNK] @ member_vectors.T, min_cos, best)
-             for s in range(0, len(queries), QUERY_CHUNK)]
-    return tuple(np.concatenate(part) for part in zip(*found))
-
-
 def _search_against_all(path: Path, files: list[Path], min_cos: float, best: int) -> tuple:
     """One shard's vectors against every vector, members in id order (as in-process)."""
     import numpy as np
@@ -423,7 +415,7 @@ def _search_against_all(path: Path, files: list[Path], min_cos: float, best: int
     vectors = np.concatenate([v for _, v in loaded])
     order = np.argsort(ids, kind="stable")
     queries, query_vectors = _load_vectors(path)
-    return _search(queries, query_vectors, ids[order], vectors[order], min_cos, best)
+    return claim_search.search_rows(queries, query_vectors, ids[order], vectors[order], min_cos, best)
 
 
 def _cell_centroids(run: BlockRun, files: list[Path], total: int) -> Any:
@@ -462,7 +454,7 @@ def _search_cells(bucket: Path, min_cos: float, best: int) -> tuple:
         vectors = np.stack([r[1] for r in rows])
         home = np.array([r[2] for r in rows], dtype=bool)
         order = np.argsort(ids[home], kind="stable")
-        found.append(_search(ids, vectors, ids[home][order], vectors[home][order], min_cos, best))
+        found.append(claim_search.search_rows(ids, vectors, ids[home][order], vectors[home][order], min_cos, best))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)

@@ -39,15 +39,20 @@ def neighbour_pairs(
         blocks = [(everyone, everyone)]
     else:
         blocks = _inverted_file_blocks(vectors)
-    found_i, found_j, found_cos = [], [], []
-    for queries, members in blocks:
-        for start in range(0, len(queries), QUERY_CHUNK):
-            rows = queries[start : start + QUERY_CHUNK]
-            i, j, cos = best_of_block(rows, members, vectors[rows] @ vectors[members].T, min_cos, max_neighbours)
-            found_i.append(i)
-            found_j.append(j)
-            found_cos.append(cos)
-    return unique_pairs(np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos))
+    found = [search_rows(queries, vectors[queries], members, vectors[members], min_cos, max_neighbours)
+             for queries, members in blocks]
+    return unique_pairs(*(np.concatenate(part) for part in zip(*found)))
+
+
+def search_rows(queries, query_vectors, members, member_vectors, min_cos, max_neighbours):
+    """``(i, j, cos)``: each query row's best ``max_neighbours`` members at or above ``min_cos``,
+    ``QUERY_CHUNK`` query rows at a time (the in-process search and the block tasks both use it)."""
+    found = [best_of_block(queries[s : s + QUERY_CHUNK], members, query_vectors[s : s + QUERY_CHUNK] @ member_vectors.T,
+                           min_cos, max_neighbours)
+             for s in range(0, len(queries), QUERY_CHUNK)]
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return tuple(np.concatenate(part) for part in zip(*found))
 
 
 def best_of_block(rows, members, sims, min_cos, max_neighbours):
