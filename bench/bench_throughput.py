@@ -37,13 +37,16 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+SPACY_BATCH = 32  # what a user piping texts through spaCy would pick; ``--pipe-batch`` to compare
+
+
 def run_spacy(paths: list[Path]) -> dict:
     from storyline.article.parse import load_nlp
 
     bodies = [p.read_text(encoding="utf-8") for p in paths]
     nlp = load_nlp()
     start = time.perf_counter()
-    for _ in nlp.pipe(bodies, batch_size=32):
+    for _ in nlp.pipe(bodies, batch_size=SPACY_BATCH):
         pass
     return {"seconds": time.perf_counter() - start, "words": sum(len(b.split()) for b in bodies)}
 
@@ -151,8 +154,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=500, help="number of articles")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
+    parser.add_argument("--pipe-batch", type=int, default=SPACY_BATCH, help="with --child spacy: docs spaCy pipes at once")
+    parser.add_argument("--no-trim", action="store_true",
+                        help="with --child analyze: keep freed C-heap pages (what core.memory's trim saves)")
     args = parser.parse_args()
     if args.child:
+        globals()["SPACY_BATCH"] = args.pipe_batch
+        if args.no_trim:
+            import storyline.core.pipeline as pipeline
+
+            pipeline.release_free_memory = lambda: None
         numbers = MODES[args.child](texts(args.limit))
         numbers["peak_mb"] = peak_mb()
         print(json.dumps(numbers))

@@ -36,8 +36,9 @@ LONG_TEXT = 100_000
 WINDOW_CHARS = 20_000  # spaCy's peak memory grows with the text it is given at once
 
 # Docs spaCy runs through its networks at once. Its peak memory grows with the batch, its speed does
-# not: on 300 PolNeAR texts, 32 docs a batch peaked at 1,067 MB and 8 at 606 MB in the same 45.6 s,
-# with the same tags, parses and entities for every doc (bench/bench_throughput.py texts).
+# not: spaCy alone on 300 PolNeAR texts peaked at 1,067 MB with 32 docs a batch (64.8 s) and 608 MB
+# with 8 (57.3 s) (`bench/bench_throughput.py --child spacy --limit 300 --pipe-batch N`). A doc's
+# annotations do not depend on its batch (tests/test_parse.py).
 PIPE_BATCH = 8
 
 

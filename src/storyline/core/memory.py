@@ -24,9 +24,9 @@ def release_free_memory() -> None:
     """Return the C heap's free pages to the system (glibc's ``malloc_trim``; nothing elsewhere).
 
     spaCy's and torch's per-batch arrays are freed after each batch, but glibc keeps the freed
-    pages mapped, and a long run's resident memory grew with every batch: ~2.7 MB an article on
-    PolNeAR, though nothing outlives its batch. Trimming after each batch keeps it level (~800 MB
-    for 300 articles, against 1,270 MB untrimmed), for about a millisecond a batch."""
+    pages mapped, so a long run's resident memory crept up batch by batch though nothing outlives
+    its batch: ``analyze`` of 300 PolNeAR texts peaked at 1,409 MB untrimmed and 1,286 MB trimmed
+    (``bench/bench_throughput.py --child analyze --limit 300 [--no-trim]``)."""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

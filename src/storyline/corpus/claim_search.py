@@ -15,7 +15,7 @@ import numpy as np
 EXACT_LIMIT = 4000  # above this many vectors, search an inverted-file index
 CELL_SIZE = 2000  # target statements per k-means cell
 # Query rows compared at once: each takes a row of similarities, a mask and a partition of that row,
-# so the transient is ~20 bytes x rows x members (1,024 rows against one cell took ~100 MB).
+# so the transient is ~20 bytes x rows x members.
 QUERY_CHUNK = 256
 PROBES = 4  # cells searched per statement
 MAX_NEIGHBOURS = 30  # candidate pairs kept per statement

@@ -171,8 +171,8 @@ def _shared_name_pairs(names: Any, max_posting: int) -> Iterator[tuple[int, int]
 
 
 # Candidate pairs scored at once: every pair's rows are gathered before their dot product, so the
-# memory of one chunk is pairs x (vector width + terms per article); all pairs at once took ~250 MB
-# on 300 PolNeAR articles.
+# memory of one chunk is pairs x (vector width + terms per article), and all pairs at once grew with
+# the square of a story component's size.
 PAIR_CHUNK = 4096
 
 
