@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test fuzz soak bench-report train-claims-model train-events-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
+.PHONY: setup demo test fuzz soak bench-report train-claims-model train-events-model eval-pairmodel bench bench-extract eval-attribution eval-time eval-claims bench-claims-scale bench-pairmodel bench-serve bench-scale bench-corpus-blocks bench-corpus-local clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -75,6 +75,9 @@ eval-pairmodel: setup
 bench-claims-scale: setup
 	$(BIN)/python bench/bench_claims_scale.py --write-docs
 	$(BIN)/python bench/bench_claims_scale.py --real --write-docs
+
+bench-pairmodel: setup
+	$(BIN)/python bench/bench_pairmodel_precision.py --write-docs
 
 bench-scale: setup
 	$(BIN)/python bench/bench_scale.py

@@ -156,11 +156,14 @@ def real_vectors(texts: list[str]) -> np.ndarray:
     return vectors
 
 
-def run_real(n: int) -> dict:
+def run_real(n: int, precision: str = "auto", threads: int | None = None) -> dict:
     """The claims stage's grouping (``DEFAULT_WEIGHTS``: search, tagging, vetoes, pair model,
-    linkage) over ``n`` real sentences."""
+    linkage) over ``n`` real sentences, the pair model run with ``precision`` and ``threads``
+    (``PairModelOptions``; the defaults are what ``analyze`` runs)."""
     from storyline.corpus import claim_linkage
     from storyline.corpus.claim_linkage import DEFAULT_WEIGHTS, StatementFeatures, group_units, negated
+    from storyline.corpus.pairmodel import PairModelOptions, uses_bfloat16
+    from storyline.core.threads import model_threads
 
     texts, articles = real_sentences()
     if len(texts) < n:
@@ -173,13 +176,14 @@ def run_real(n: int) -> dict:
         texts=texts, articles=articles,
     )
     model = claim_linkage.pair_model()  # loading is start-up, not grouping
+    options = PairModelOptions(precision=precision, threads=threads)
     asked = [0, 0.0]
     score = model.score_both_ways
 
-    def counted(pairs):
+    def counted(pairs, _options=None):
         start = time.perf_counter()
         try:
-            return score(pairs)
+            return score(pairs, options)
         finally:
             asked[0] += len(pairs)
             asked[1] += time.perf_counter() - start
@@ -197,6 +201,8 @@ def run_real(n: int) -> dict:
         "groups_of_2_or_more": int((sizes > 1).sum()),
         "units_in_them": int(sizes[sizes > 1].sum()),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "model_threads": options.threads or model_threads(),
+        "model_precision": "bfloat16" if uses_bfloat16(options) else "float32",
     }
 
 
@@ -241,7 +247,8 @@ def render_real(results: list[dict], exponent: float | None) -> str:
         REAL_SECTION,
         "",
         f"Measured {date.today().isoformat()} with `python bench/bench_claims_scale.py --real --write-docs` "
-        "(`make bench-claims-scale`), 2 cores, the pair model on one thread. Units: distinct real sentences of the "
+        f"(`make bench-claims-scale`), 2 cores, the pair model on {results[0]['model_threads']} thread(s) in "
+        f"{results[0]['model_precision']} (`PairModelOptions`' defaults here, what `analyze` runs; `--model-precision` and `--model-threads` set others). Units: distinct real sentences of the "
         "PolNeAR texts and the shared pair files (whole texts and whole pairs drawn with a fixed seed, so each "
         "sample holds its paraphrases). Timed: the claims stage's grouping as `analyze` runs it "
         "(`DEFAULT_WEIGHTS`: candidate search, spaCy tagging of the units near enough to link, the cheap vetoes, "
@@ -265,13 +272,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # run one size in this process
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--real", action="store_true", help="real sentences, the pair model included")
+    parser.add_argument("--model-precision", choices=["auto", "float32", "bfloat16"], default="auto",
+                        help="the pair model's precision (--real; default: what analyze runs)")
+    parser.add_argument("--model-threads", type=int, help="the pair model's threads (--real; default: what analyze runs)")
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_real(args.one) if args.real else run_one(args.one)))
+        print(json.dumps(run_real(args.one, args.model_precision, args.model_threads) if args.real else run_one(args.one)))
         return 0
     results = []
+    model = ["--model-precision", args.model_precision] + (["--model-threads", str(args.model_threads)] if args.model_threads else [])
     for n in args.sizes:
-        command = [sys.executable, __file__, "--one", str(n)] + (["--real"] if args.real else [])
+        command = [sys.executable, __file__, "--one", str(n)] + (["--real", *model] if args.real else [])
         out = subprocess.run(command, check=True, capture_output=True, text=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(results[-1], flush=True)

@@ -18,6 +18,7 @@ from storyline.corpus.pairmodel import (
     WEIGHTS,
     PairModel,
     PairModelError,
+    PairModelOptions,
     sha256_file,
 )
 
@@ -108,14 +109,35 @@ def test_pairmodel_same_topic_other_claim_is_not_same(model):
     assert np.all(scores.argmax(1) != SAME)
 
 
-def test_pairmodel_scores_do_not_depend_on_batch_mates(model):
+# float32 moves a pair's scores by float rounding only; bfloat16 by its 8-bit mantissa (docs/claims-model.md).
+BATCHING_TOLERANCE = {"float32": 1e-4, "bfloat16": 1e-2}
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_pairmodel_scores_do_not_depend_on_batch_mates(model, precision):
+    options = PairModelOptions(precision=precision)
     pairs = SAME_CLAIM + SAME_CLAIM_PASSIVE + NEGATED + OPPOSITE + SAME_TOPIC
-    together = model.score(pairs)
-    alone = np.vstack([model.score([pair]) for pair in pairs])
+    together = model.score(pairs, options)
+    alone = np.vstack([model.score([pair], options) for pair in pairs])
     assert together.shape == (len(pairs), 3)
     np.testing.assert_allclose(together.sum(1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(together, alone, atol=1e-4)
-    assert model.score([]).shape == (0, 3)
+    np.testing.assert_allclose(together, alone, atol=BATCHING_TOLERANCE[precision])
+    assert model.score([], options).shape == (0, 3)
+
+
+def test_pairmodel_bfloat16_gives_the_float32_verdicts(model):
+    pairs = SAME_CLAIM + NEGATED + OPPOSITE + SAME_TOPIC
+    rule = LinkRule()
+    full = model.score_both_ways(pairs, PairModelOptions(precision="float32"))
+    half = model.score_both_ways(pairs, PairModelOptions(precision="bfloat16"))
+    np.testing.assert_allclose(half, full, atol=0.02)
+    ones = np.ones(len(pairs))
+    assert np.array_equal(rule.accepts(ones, half), rule.accepts(ones, full))
+
+
+def test_pairmodel_refuses_an_unknown_precision(model):
+    with pytest.raises(ValueError, match="precision"):
+        model.score(SAME_CLAIM, PairModelOptions(precision="int8"))
 
 
 def test_pairmodel_link_rule_vetoes_negations_even_at_cosine_one(model):
@@ -141,3 +163,13 @@ def test_pairmodel_scores_do_not_depend_on_the_callers_thread_count(model):
     finally:
         torch.set_num_threads(before)
     assert np.array_equal(on_two, on_one)
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_pairmodel_scores_do_not_depend_on_the_models_thread_count(model, precision):
+    # A pool's workers score on one thread and a lone process on several (core.threads): the
+    # claims must not depend on which executor ran them.
+    pairs = SAME_CLAIM + NEGATED + OPPOSITE + SAME_TOPIC
+    on_one = model.score_both_ways(pairs, PairModelOptions(precision=precision, threads=1))
+    on_two = model.score_both_ways(pairs, PairModelOptions(precision=precision, threads=2))
+    assert np.array_equal(on_one, on_two)

@@ -21,6 +21,7 @@ from typing import Any
 from storyline.core.options import Options
 
 from storyline.core.pipeline import LocalExecutor, Pipeline, batched, in_order
+from storyline.core.threads import share_cores
 
 __all__ = ["DaskExecutor", "LocalExecutor", "make_executor"]
 
@@ -136,6 +137,7 @@ _PIPELINES: dict[tuple[tuple[str, ...], str], Pipeline] = {}
 def worker_pipeline(names: list[str], options: Options) -> Pipeline:
     key = (tuple(names), repr(options))
     if key not in _PIPELINES:
+        share_cores()  # a Dask worker process runs beside others (one thread each)
         _PIPELINES[key] = Pipeline(names, options)
     return _PIPELINES[key]
 

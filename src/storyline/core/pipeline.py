@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from storyline.core.options import Options
 from storyline.core.guard import run_guarded
 from storyline.core.memory import release_free_memory
+from storyline.core.threads import share_cores
 
 STAGES: dict[str, type] = {}
 
@@ -208,6 +209,7 @@ def _run_task(item: tuple[int, Callable[[Pipeline, Any], Any], Any]) -> tuple[in
 
 def _start_worker(names: list[str], options: Options) -> None:
     global _WORKER_PIPELINE
+    share_cores()  # the pool's processes run side by side
     _WORKER_PIPELINE = Pipeline(names, options)
 
 

@@ -14,14 +14,19 @@ weights ship beside this module in fp16 (``pairmodel.safetensors``, a few MB) an
 checked against the sha256 in ``pairmodel.json`` before they are used, as is the base
 model's file.
 
-Determinism: scoring runs in inference mode with a fixed number of torch threads
-(``PairModelOptions.threads``, restored afterwards), so the same pairs give the same
-numbers on the same machine. Pairs are sorted by token length and batched with dynamic
-padding; a pair's probabilities do not depend on its batch-mates beyond float rounding
-(padded positions are masked out).
+Speed and determinism: scoring runs in inference mode, on ``core.threads.model_threads()``
+threads (every core the process may use; one in a worker process that shares them), and in
+bfloat16 where the CPU multiplies it natively (``PairModelOptions.precision``). On this
+project's CPU that is about 4x float32 on one thread (docs/claims-model.md). The same pairs
+give the same numbers on the same machine with the same thread count; between bfloat16 and
+float32, or between batchings, a probability moves by rounding (bfloat16: up to about 0.003
+between batchings, 0.01 against float32), so a verdict at the rule's cut-off can flip.
+Pairs are sorted by token length and batched with dynamic padding (padded positions are
+masked out).
 
 Of storyline it imports only ``article.embed.torch_threads`` (the one way to pin torch's thread
-count for a call), so the claims stage, the evaluation and the training script can all use it.
+count for a call) and ``core.threads``, so the claims stage, the evaluation and the training
+script can all use it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from storyline.article.embed import torch_threads
+from storyline.core.threads import model_threads
 
 LABELS = ("same", "contradicts", "other")
 SAME, CONTRADICTS, OTHER = range(3)
@@ -53,10 +59,27 @@ class PairModelError(RuntimeError):
 class PairModelOptions:
     batch_size: int = 64
     max_length: int = 128
-    # One thread: on a machine shared with other jobs two OpenMP threads wait on each other (measured
-    # 2026-12-02, load 4 on 2 cores: 30 ms a pair on one thread, 330 ms on two), and one thread is
-    # what the embedding model runs on too.
-    threads: int = 1
+    # None: ``core.threads.model_threads()`` (every allowed core, one in a worker that shares them).
+    threads: int | None = None
+    # "auto": bfloat16 where the CPU multiplies it natively (``native_bfloat16``), else float32.
+    # bf16 is 2x faster on such a CPU and 4x slower on one without (emulated); see docs/claims-model.md.
+    precision: str = "auto"
+
+
+def native_bfloat16() -> bool:
+    """Whether torch's CPU kernels multiply bfloat16 natively here (AVX-512 BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without oneDNN
+        return False
+
+
+def uses_bfloat16(options: PairModelOptions) -> bool:
+    if options.precision not in ("auto", "float32", "bfloat16"):
+        raise ValueError(f"precision: {options.precision!r} (auto, float32 or bfloat16)")
+    return options.precision == "bfloat16" or options.precision == "auto" and native_bfloat16()
 
 
 def sha256_file(path: Path) -> str:
@@ -183,13 +206,15 @@ class PairModel:
             [a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=opts.max_length
         )
         keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
-        with torch_threads(opts.threads), torch.inference_mode():
+        threads = opts.threads or model_threads()
+        precision = torch.autocast("cpu", dtype=torch.bfloat16, enabled=uses_bfloat16(opts))
+        with torch_threads(threads), torch.inference_mode(), precision:
             for idx in length_batches([len(ids) for ids in enc["input_ids"]], opts.batch_size):
                 batch = self.tokenizer.pad(
                     {k: [enc[k][i] for i in idx] for k in keys}, return_tensors="pt"
                 )
                 logits = self.net(**{k: batch[k] for k in keys})
-                out[idx] = torch.softmax(logits, dim=-1).numpy()
+                out[idx] = torch.softmax(logits.float(), dim=-1).numpy()
         return out
 
     def score_both_ways(

@@ -44,7 +44,9 @@ from storyline.corpus.pairmodel import (
     PairModelOptions,
     base_model_dir,
     torch_threads,
+    uses_bfloat16,
 )
+from storyline.core.threads import model_threads
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_PAIRS = ROOT.parent / "shared" / "datasets" / "pairs"
@@ -211,8 +213,9 @@ def timing(model: PairModel, rows: list[dict]) -> dict:
     started = time.perf_counter()
     model.score(pairs)
     spent = time.perf_counter() - started
-    return {"pairs": len(pairs), "ms_per_pair": 1000 * spent / len(pairs), "threads": PairModelOptions().threads,
-            "batch_size": PairModelOptions().batch_size}
+    options = PairModelOptions()
+    return {"pairs": len(pairs), "ms_per_pair": 1000 * spent / len(pairs), "threads": options.threads or model_threads(),
+            "batch_size": options.batch_size, "precision": "bfloat16" if uses_bfloat16(options) else "float32"}
 
 
 def evaluate(pairs_dir: Path, model: PairModel, quick: bool, parts=("nli", "links")) -> dict:
@@ -313,7 +316,7 @@ def tables(res: dict) -> str:
                      f"{fmt(t['recall'])} | {' / '.join(fmt(x) for x in t['contra_linked'])} | {'yes' if r['meets_on_test'] else 'no'} |")
     tm = res["timing"]
     lines += ["", f"Time: {tm['ms_per_pair']:.1f} ms per pair (one order; {tm['pairs']} MNLI pairs, batch {tm['batch_size']}, "
-              f"{tm['threads']} torch threads, on a 2-core machine shared with other jobs, so an upper bound)."]
+              f"{tm['threads']} torch threads, {tm.get('precision', 'float32')}, on a 2-core machine)."]
     return "\n".join(lines) + "\n"
 
 
