@@ -162,8 +162,7 @@ def run_real(n: int, precision: str = "auto", threads: int | None = None) -> dic
     (``PairModelOptions``; the defaults are what ``analyze`` runs)."""
     from storyline.corpus import claim_linkage
     from storyline.corpus.claim_linkage import DEFAULT_WEIGHTS, StatementFeatures, group_units, negated
-    from storyline.corpus.pairmodel import PairModelOptions, uses_bfloat16
-    from storyline.core.threads import model_threads
+    from storyline.corpus.pairmodel import PairModelOptions
 
     texts, articles = real_sentences()
     if len(texts) < n:
@@ -201,8 +200,8 @@ def run_real(n: int, precision: str = "auto", threads: int | None = None) -> dic
         "groups_of_2_or_more": int((sizes > 1).sum()),
         "units_in_them": int(sizes[sizes > 1].sum()),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "model_threads": options.threads or model_threads(),
-        "model_precision": "bfloat16" if uses_bfloat16(options) else "float32",
+        "model_threads": options.thread_count(),
+        "model_precision": options.precision_used(),
     }
 
 

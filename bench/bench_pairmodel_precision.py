@@ -69,13 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         scores, ms = measure(model, pairs, PairModelOptions(precision=precision, threads=threads))
         reference = scores if reference is None else reference
         one_thread.setdefault(precision, scores)
-        rows.append({
-            "same_bits_as_one_thread": bool(np.array_equal(scores, one_thread[precision])),
-            "precision": precision, "threads": threads, "ms_per_pair": round(ms, 2),
-            "veto_differs": int(((scores[:, CONTRADICTS] >= cut) != (reference[:, CONTRADICTS] >= cut)).sum()),
-            "argmax_differs": int((scores.argmax(1) != reference.argmax(1)).sum()),
-            "max_change": round(float(np.abs(scores - reference).max()), 4),
-        })
+        rows.append({"precision": precision, "threads": threads, "ms_per_pair": round(ms, 2),
+                     "same_bits_as_one_thread": bool(np.array_equal(scores, one_thread[precision])),
+                     **differences(scores, reference, cut)})
         print(json.dumps(rows[-1]), flush=True)
     rows.append(int8_row(model, pairs, reference, cut))
     text = render(rows, len(pairs), args.per_set)
@@ -94,8 +90,13 @@ def int8_row(model: PairModel, pairs: list[tuple[str, str]], reference: np.ndarr
     quantised = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model.net), {torch.nn.Linear}, dtype=torch.qint8)
     scores, ms = measure(PairModel(quantised, model.tokenizer, model.manifest), pairs,
                          PairModelOptions(precision="float32", threads=1))
-    return {"precision": "int8 dynamic (not shipped)", "threads": 1, "ms_per_pair": round(ms, 2), "same_bits_as_one_thread": None,
-            "veto_differs": int(((scores[:, CONTRADICTS] >= cut) != (reference[:, CONTRADICTS] >= cut)).sum()),
+    return {"precision": "int8 dynamic (not shipped)", "threads": 1, "ms_per_pair": round(ms, 2),
+            "same_bits_as_one_thread": None, **differences(scores, reference, cut)}
+
+
+def differences(scores: np.ndarray, reference: np.ndarray, cut: float) -> dict:
+    """How ``scores`` differ from ``reference``: vetoes at ``cut``, 3-way argmax, largest change."""
+    return {"veto_differs": int(((scores[:, CONTRADICTS] >= cut) != (reference[:, CONTRADICTS] >= cut)).sum()),
             "argmax_differs": int((scores.argmax(1) != reference.argmax(1)).sum()),
             "max_change": round(float(np.abs(scores - reference).max()), 4)}
 

@@ -65,6 +65,17 @@ class PairModelOptions:
     # bf16 is 2x faster on such a CPU and 4x slower on one without (emulated); see docs/claims-model.md.
     precision: str = "auto"
 
+    def thread_count(self) -> int:
+        """The threads a call runs on: ``threads``, else ``core.threads.model_threads()``."""
+        return self.threads or model_threads()
+
+    def precision_used(self) -> str:
+        """``"bfloat16"`` or ``"float32"``: what ``precision`` comes to on this CPU."""
+        if self.precision not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"precision: {self.precision!r} (auto, float32 or bfloat16)")
+        native = self.precision == "auto" and native_bfloat16()
+        return "bfloat16" if self.precision == "bfloat16" or native else "float32"
+
 
 def native_bfloat16() -> bool:
     """Whether torch's CPU kernels multiply bfloat16 natively here (AVX-512 BF16 or AMX)."""
@@ -74,12 +85,6 @@ def native_bfloat16() -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a torch build without oneDNN
         return False
-
-
-def uses_bfloat16(options: PairModelOptions) -> bool:
-    if options.precision not in ("auto", "float32", "bfloat16"):
-        raise ValueError(f"precision: {options.precision!r} (auto, float32 or bfloat16)")
-    return options.precision == "bfloat16" or options.precision == "auto" and native_bfloat16()
 
 
 def sha256_file(path: Path) -> str:
@@ -206,9 +211,8 @@ class PairModel:
             [a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=opts.max_length
         )
         keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
-        threads = opts.threads or model_threads()
-        precision = torch.autocast("cpu", dtype=torch.bfloat16, enabled=uses_bfloat16(opts))
-        with torch_threads(threads), torch.inference_mode(), precision:
+        precision = torch.autocast("cpu", dtype=torch.bfloat16, enabled=opts.precision_used() == "bfloat16")
+        with torch_threads(opts.thread_count()), torch.inference_mode(), precision:
             for idx in length_batches([len(ids) for ids in enc["input_ids"]], opts.batch_size):
                 batch = self.tokenizer.pad(
                     {k: [enc[k][i] for i in idx] for k in keys}, return_tensors="pt"

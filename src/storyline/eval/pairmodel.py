@@ -44,9 +44,7 @@ from storyline.corpus.pairmodel import (
     PairModelOptions,
     base_model_dir,
     torch_threads,
-    uses_bfloat16,
 )
-from storyline.core.threads import model_threads
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_PAIRS = ROOT.parent / "shared" / "datasets" / "pairs"
@@ -214,8 +212,8 @@ def timing(model: PairModel, rows: list[dict]) -> dict:
     model.score(pairs)
     spent = time.perf_counter() - started
     options = PairModelOptions()
-    return {"pairs": len(pairs), "ms_per_pair": 1000 * spent / len(pairs), "threads": options.threads or model_threads(),
-            "batch_size": options.batch_size, "precision": "bfloat16" if uses_bfloat16(options) else "float32"}
+    return {"pairs": len(pairs), "ms_per_pair": 1000 * spent / len(pairs), "threads": options.thread_count(),
+            "batch_size": options.batch_size, "precision": options.precision_used()}
 
 
 def evaluate(pairs_dir: Path, model: PairModel, quick: bool, parts=("nli", "links")) -> dict:
