@@ -58,11 +58,7 @@ eval-claims: setup
 # Rebuilds src/storyline/corpus/pairmodel.{safetensors,json} from the train splits of
 # ../shared/datasets/pairs on CPU (fixed seeds; see docs/claims-model.md). Not part of test.
 train-claims-model: setup
-	mkdir -p out
-	nice -n 10 $(BIN)/python -m storyline.corpus.train_pairmodel \
-		--weights out/pairmodel-stage1.safetensors --manifest out/pairmodel-stage1.json
-	nice -n 10 $(BIN)/python -m storyline.corpus.train_pairmodel \
-		--offset 6000 --init-from out/pairmodel-stage1.safetensors
+	nice -n 10 $(BIN)/python -m storyline.corpus.train_pairmodel
 
 # Rebuilds src/storyline/article/events_model.json from the ECB+ tuning (even) topics only
 # (../shared/datasets/ecbplus-train; deterministic; see docs/benchmarks.md). Not part of test.

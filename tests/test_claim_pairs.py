@@ -10,7 +10,7 @@ from storyline.article.embed import MemoryCache
 from storyline.article.units import claim_text, is_proposition, label_text, tagged
 from storyline.core.options import Options
 from storyline.core.records import Article, Corpus
-from storyline.corpus.claim_veto import substituted
+from storyline.corpus.claim_veto import WORD_SWAP, swap_kind
 from storyline.corpus.local import run_corpus_stages
 
 DAM = "The Tessel dam will be closed for repairs until the end of March"
@@ -65,8 +65,8 @@ def test_claim_pairs_opposite_positions_never_share_a_claim(options, pair):
     assert claims_of(options, list(pair)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="an antonym verb swap is read as the same claim (model and swap veto miss it)")
 def test_claim_pairs_supports_and_opposes_stay_apart(options):
+    # the pair model reads this as the same claim (tests/test_pairmodel.py); the verb swap veto does not
     assert claims_of(options, ["The Harlow council supports the new fuel tax on lorries",
                                "The Harlow council opposes the new fuel tax on lorries"]) == []
 
@@ -108,6 +108,23 @@ def test_units_name_or_acronym_spelled_like_a_stop_word_is_a_content_word():
     assert [is_proposition(doc) for doc in tagged(texts)] == [True, True, False]
 
 
+def test_units_headline_verb_read_as_plural_noun_is_still_a_verb():
+    # spaCy's small tagger reads "lands" after a noun as NNS; a plural noun before a preposition
+    # whose stem is not a verb ("tourists"), or with no noun before it ("Plans"), stays a noun.
+    texts = ["Valdorian lunar rover lands on moon", "Harlow tourists in Lisbeth for the winter festival",
+             "Plans for new talks on trade with Oskland"]
+    assert [is_proposition(doc) for doc in tagged(texts)] == [True, False, False]
+
+
+def test_units_title_case_headline_is_tagged_in_sentence_case():
+    from storyline.article.units import sentence_case
+
+    # style guides leave "for" and "on" lower case in a title; a sentence of names is not a title
+    assert sentence_case("Oskland Set for New Sanctions on Valdoria") == "Oskland set for new sanctions on valdoria"
+    assert sentence_case("Varga met Lund in Lisbeth") == "Varga met Lund in Lisbeth"
+    assert is_proposition(tagged(["Oskland Set for New Sanctions on Valdoria"])[0])
+
+
 def test_units_label_and_claim_text_keep_apostrophes_inside_words():
     assert label_text("“Varga’s own initiative,”") == "Varga’s own initiative"
     assert label_text('"We\'d love to see that happen."') == "We'd love to see that happen."
@@ -119,9 +136,9 @@ def test_claim_veto_swap_is_a_substitution_not_a_rewording():
     docs = tagged(["Several women stand near the yellow line", "Several women stand near the red line",
                    "Twelve people were hurt in the Harlow fire", "12 people were hurt in the Harlow fire",
                    "The Harlow council approved the budget on Monday", "On Monday the budget was approved by the Harlow council"])
-    assert substituted(docs[0], docs[1])  # one colour for another
-    assert not substituted(docs[2], docs[3])  # "twelve" and "12" are one number
-    assert not substituted(docs[4], docs[5])  # reordered, nothing swapped
+    assert swap_kind(docs[0], docs[1])  # one colour for another
+    assert not swap_kind(docs[2], docs[3])  # "twelve" and "12" are one number
+    assert not swap_kind(docs[4], docs[5])  # reordered, nothing swapped
 
 
 def test_claim_veto_a_swapped_word_of_place_or_direction_is_another_claim():
@@ -131,9 +148,9 @@ def test_claim_veto_a_swapped_word_of_place_or_direction_is_another_claim():
                    "The Harlow protest was held outside the old town hall on Sunday",
                    "Two blasts hit the Valdorian capital on Monday",
                    "Two blasts rock the Valdorian capital on Monday"])
-    assert substituted(docs[0], docs[1])  # near / far from
-    assert substituted(docs[2], docs[3])  # inside / outside
-    assert not substituted(docs[4], docs[5])  # a verb for its synonym is not a swap
+    assert swap_kind(docs[0], docs[1])  # near / far from
+    assert swap_kind(docs[2], docs[3])  # inside / outside
+    assert swap_kind(docs[4], docs[5]) == WORD_SWAP  # a verb for another: the pair model decides
 
 
 @pytest.mark.parametrize("pair", [

@@ -284,7 +284,8 @@ def test_claims_nested_report_counts_once_but_points_at_the_claim(stage):
     first = 'Tomas Keller stated that both sides acknowledge that a summit of the two leaders is necessary.'
     outer = first[first.index("both sides") : -1]
     inner = outer[outer.index("a summit") :]
-    second = "Petra Lind said both sides accept that a summit of the two leaders is necessary."
+    # (the same verb: "acknowledge" / "accept" is a verb swap, kept apart unless the pair model is sure)
+    second = "Petra Lind said both sides acknowledge that a summit of the two leaders is necessary."
     said = second[second.index("both sides") : -1]
     articles = [Article(source=k, input_hash=k, content_hash="h" + k, body=body, published="2025-05", id=k)
                 for k, body in (("a1", first), ("a2", second))]

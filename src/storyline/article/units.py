@@ -7,6 +7,7 @@ and ``stories`` then find every vector in the cache.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from storyline.core.records import Article
@@ -121,7 +122,8 @@ def is_proposition(doc: Any) -> bool:
         return False
     if words[0].lower_ in RELATIVE_OPENERS or _embedded_question(words) or _subordinate_only(doc, words):
         return False
-    if not any(t.tag_ in FINITE_TAGS for t in words) and not (_headline_verb(words) and not _topic_opening(words)):
+    finite = any(t.tag_ in FINITE_TAGS for t in words) or any(_verb_read_as_noun(words, k) for k in range(1, len(words) - 1))
+    if not finite and not (_headline_verb(words) and not _topic_opening(words)):
         return False
     return sum(1 for t in words if is_content_word(t)) >= MIN_CONTENT_WORDS
 
@@ -151,6 +153,26 @@ def _headline_verb(words: list[Any]) -> bool:
     return any(t.tag_.startswith("VB") for t in words)
 
 
+def _verb_read_as_noun(words: list[Any], k: int) -> bool:
+    """"Chinese lunar rover lands on moon": headlines drop the articles that tell the small
+    tagger a verb from a plural noun, so "lands" comes out NNS. It is the verb when a noun
+    comes before it, a preposition or determiner after it, and its stem is one of the verbs
+    of spaCy's own lemmatizer tables ("land" + "s", "crash" + "es")."""
+    word = words[k]
+    if word.tag_ != "NNS" or words[k - 1].pos_ not in ("NOUN", "PROPN") or words[k + 1].pos_ not in ("ADP", "DET"):
+        return False
+    text = word.lower_
+    stems = {text[:-1]} | ({text[:-2]} if text.endswith("es") else set()) | ({text[:-3] + "y"} if text.endswith("ies") else set())
+    return bool(stems & _verbs())
+
+
+@lru_cache(maxsize=1)
+def _verbs() -> frozenset[str]:
+    from storyline.article.parse import load_nlp
+
+    return frozenset(load_nlp().get_pipe("lemmatizer").lookups.get_table("lemma_index")["verb"])
+
+
 def _topic_opening(words: list[Any]) -> bool:
     """"on plans to hold a summit", "to hold a summit", "holding a summit": what a statement is
     about, not what it says."""
@@ -171,11 +193,18 @@ def tagged(texts: list[str]) -> list[Any]:
         return list(nlp.pipe([sentence_case(t) for t in texts], batch_size=256))
 
 
+TITLE_CASE_MINOR_WORDS = {"a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as", "at", "by", "in",
+                          "of", "off", "on", "per", "to", "up", "via", "from", "with", "into", "over"}
+
+
 def sentence_case(text: str) -> str:
     """``text`` with its words lower-cased after the first when most of its words are capitalised."""
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    # Title case leaves the minor words of the style guides in lower case ("EU Set for New
+    # Sanctions on Iran"): they are not counted. A sentence of names with one short verb ("Trump
+    # met Putin in Moscow") stays as it is.
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w not in TITLE_CASE_MINOR_WORDS]
     capitalised = sum(1 for w in words if w[0].isupper())
-    if len(words) < 3 or capitalised < 0.75 * len(words):
+    if len(words) < 3 or capitalised <= 0.8 * len(words):
         return text
 
     def lower(match: re.Match[str]) -> str:  # the first word and acronyms ("US") stay

@@ -18,8 +18,8 @@ import numpy as np
 
 from storyline.article.units import is_proposition, statement_units, tagged
 from storyline.corpus.claim_search import neighbour_pairs
-from storyline.corpus.claim_veto import substituted
-from storyline.corpus.pairmodel import CONTRADICTS, PairModel
+from storyline.corpus.claim_veto import NUMBER, OPPOSITE, SWAP, WORD_SWAP, swap_kind
+from storyline.corpus.pairmodel import CONTRADICTS, SAME, PairModel
 
 
 CENTRING_PRIOR = 20  # statements' worth of shrinkage of the corpus mean
@@ -39,19 +39,25 @@ class ClaimWeights:
     centre: bool = True  # take the corpus mean out of the vectors (``centred``)
     # The pair model (``storyline.corpus.pairmodel``) decides which candidate pairs may link:
     model: bool = False
-    link_cosine: float = 0.78  # plain MiniLM cosine a pair needs to be a link at all
+    link_cosine: float = 0.80  # plain MiniLM cosine at which a pair links on the cosine alone
+    same_cosine: float = 0.65  # plain cosine at which a pair links when the model reads it as the same claim
+    same_min: float = 0.7  # order-free P(same) that links a pair between ``same_cosine`` and ``link_cosine``
+    swap_same: float = 0.95  # order-free P(same) that overrides the veto of a common noun or verb swapped ("murder" / "death")
     contradicts_max: float = 0.2  # order-free P(contradicts) at or above which a pair can never link
     negation_veto: bool = True  # one unit negated (``negated``), the other not: never one claim
 
 
-# The model rule (``model=True``): a pair links when its plain cosine is >= ``link_cosine``, both
-# units are propositions, the pair model's P(contradicts) < ``contradicts_max`` and the units are not
-# one word swapped for another; a contradiction or a swap is a veto (the two can never share a
-# claim). Average linkage then merges groups while the mean over *all* their cross pairs (a missing
-# pair 0, a vetoed one minus infinity) is >= ``threshold``: at 0.6 every member links to most of
-# the claim, not to one neighbour. Calibrated on held-out real pairs (``python -m
-# storyline.eval.claims --calibrate``, docs/benchmarks.md "Claims with the pair model (issue #14)").
-DEFAULT_WEIGHTS = ClaimWeights(threshold=0.6, radius=0.78, link_cosine=0.78, centre=False, model=True)
+# The model rule (``model=True``): both units are propositions and the pair model's order-free
+# P(contradicts) is < ``contradicts_max``; then a pair links when its plain cosine is >=
+# ``link_cosine``, or >= ``same_cosine`` with the model's order-free P(same) >= ``same_min``. A
+# contradiction, a negation on one side only, or one word swapped for another (``claim_veto.swap_kind``;
+# a common noun or a verb swapped only unless the model is sure it is the same claim, P(same) >= ``swap_same``)
+# is a veto: the two can never share a claim.
+# Average linkage then merges groups while the mean over *all* their cross pairs (a missing pair 0,
+# a vetoed one minus infinity) is >= ``threshold``: at 0.6 every member links to most of the claim,
+# not to one neighbour. Calibrated on the dev splits of real pairs (``python -m storyline.eval.claims
+# --calibrate``, docs/benchmarks.md "Claims with the pair model (issue #14)").
+DEFAULT_WEIGHTS = ClaimWeights(threshold=0.6, radius=0.65, link_cosine=0.80, centre=False, model=True)
 VETO = -1e9  # a vetoed pair's score: no mean of a realistic group clears a threshold with it in
 
 
@@ -255,29 +261,43 @@ def pair_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.ndar
 def model_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.ndarray, w: ClaimWeights):
     """The pairs that may link, scored by their cosine, and the vetoed ones, scored ``VETO``.
 
-    Only pairs at or above ``w.link_cosine`` between two propositions are looked at, each
-    unit's ``MODEL_NEIGHBOURS`` closest at most (the rest count 0, as pairs outside the
-    graph do). The cheap vetoes (a swapped word, a negation) come first; the pair model
-    (batched, both orders) sees only what they leave. Pairs are taken in their given order,
-    so the same component gives the same numbers in any run."""
-    near = _closest(i, j, cos, np.flatnonzero(cos >= w.link_cosine), MODEL_NEIGHBOURS)
+    Only pairs at or above ``w.same_cosine`` between two propositions are looked at: each
+    unit's ``MODEL_NEIGHBOURS`` closest at or above ``w.link_cosine`` and its
+    ``SAME_NEIGHBOURS`` closest below it (the rest count 0, as pairs outside the graph do). A negation on one side only is vetoed before the model; the pair model
+    (batched, both orders) scores the rest. A link scores its cosine, a pair that is
+    neither link nor veto 0. Pairs are taken in their given order, so the same component
+    gives the same numbers in any run."""
+    near = np.union1d(_closest(i, j, cos, np.flatnonzero(cos >= w.link_cosine), MODEL_NEIGHBOURS),
+                      _closest(i, j, cos, np.flatnonzero((cos >= w.same_cosine) & (cos < w.link_cosine)), SAME_NEIGHBOURS))
     units = sorted(set(i[near].tolist()) | set(j[near].tolist()))
     docs = dict(zip(units, tagged([f.texts[u] for u in units])))
     propositions = {u: is_proposition(doc) for u, doc in docs.items()}
     near = np.array([k for k in near if propositions[int(i[k])] and propositions[int(j[k])]], dtype=np.int64)
     a, b = i[near], j[near]
-    veto = np.array([substituted(docs[x], docs[y]) for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+    kinds = [swap_kind(docs[x], docs[y]) for x, y in zip(a.tolist(), b.tolist())]
+    swapped = np.array([kind == WORD_SWAP for kind in kinds], dtype=bool)
+    veto = np.array([kind in (NUMBER, OPPOSITE, SWAP) for kind in kinds], dtype=bool)
     if w.negation_veto:
         negated_ = np.asarray(f.negated, dtype=bool)
         veto |= negated_[a] != negated_[b]
-    ask = np.flatnonzero(~veto)
-    if len(ask):
-        probs = pair_model().score_both_ways([(f.texts[x], f.texts[y]) for x, y in zip(a[ask].tolist(), b[ask].tolist())])
-        veto[ask] = probs[:, CONTRADICTS] >= w.contradicts_max
-    return a, b, np.where(veto, VETO, cos[near].astype(np.float64))
+    pair_cos = cos[near].astype(np.float64)
+    probs = np.zeros((len(near), 3))
+    texts = lambda ks: [(f.texts[x], f.texts[y]) for x, y in zip(a[ks].tolist(), b[ks].tolist())]  # noqa: E731
+    upper, lower = np.flatnonzero(~veto & (pair_cos >= w.link_cosine)), np.flatnonzero(~veto & (pair_cos < w.link_cosine))
+    if len(upper):
+        probs[upper] = pair_model().score_both_ways(texts(upper))
+    if len(lower):  # only P(same) can link these: the second order only where the first reaches ``same_min``
+        probs[lower] = pair_model().score_both_ways_if_same(texts(lower), w.same_min)
+    same = probs[:, SAME]
+    veto |= (probs[:, CONTRADICTS] >= w.contradicts_max) | (swapped & (same < w.swap_same))
+    link = (pair_cos >= w.link_cosine) | ((pair_cos >= w.same_cosine) & (same >= w.same_min))
+    return a, b, np.where(veto, VETO, np.where(link, pair_cos, 0.0))
 
 
 MODEL_NEIGHBOURS = 10  # closest partners per unit the link rule looks at (the model's cost is per pair)
+# Closest partners per unit between ``same_cosine`` and ``link_cosine``, where only the model's P(same)
+# can link: a dense corpus has many there (100k real sentences: twice the pairs of the cosine tier).
+SAME_NEIGHBOURS = 3
 
 
 def _closest(i: np.ndarray, j: np.ndarray, cos: np.ndarray, keep: np.ndarray, limit: int) -> np.ndarray:

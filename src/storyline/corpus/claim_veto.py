@@ -21,9 +21,9 @@ import re
 from typing import Any
 
 SWAPPABLE_POS = {"NOUN", "PROPN", "NUM", "ADJ"}
-# Prepositions and adverbs are one kind: "near" (ADP) / "far" (ADV), "inside" / "outside". Verbs are not
-# swappable: a verb swapped for another is as often a headline's synonym ("blasts hit" / "blasts
-# rock" the capital) as an opposite, and the tags cannot tell which.
+# Prepositions and adverbs are one kind: "near" (ADP) / "far" (ADV), "inside" / "outside". A verb
+# swapped for another is as often a headline's synonym ("blasts hit" / "blasts rock" the capital)
+# as an opposite, and the tags cannot tell which: it is a ``WORD_SWAP``, for the pair model.
 RELATION_POS = {"ADP", "ADV"}
 MAX_SWAP = 2  # tokens on each side of the one replaced stretch
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -54,10 +54,20 @@ def _normalised(word: str) -> str:
     return word
 
 
-def substituted(a: Any, b: Any) -> bool:
-    """True when the units (spaCy Docs) differ by a swap rather than a rewording: a number
-    replaced by another number anywhere, or the one difference between them a short
-    stretch of content words replaced by a stretch of the same kind."""
+# What ``swap_kind`` found. A number for another, a word for its negated form ("safe" /
+# "unsafe"), a name, adjective or word of place for another ("Valdorian" / "Osklandic", "north"
+# / "south", "inside" / "outside") are different claims whatever a model says (the pair model
+# reads most such pairs as the same claim). A common noun or a verb for another ("murder" /
+# "death", "blasts hit" / "blasts rock"; but "supports" / "opposes") is as often a synonym as
+# another claim: ``WORD_SWAP`` lets the model decide.
+NUMBER, OPPOSITE, SWAP, WORD_SWAP = "number", "opposite", "swap", "word"
+
+
+def swap_kind(a: Any, b: Any) -> str | None:
+    """How the units (spaCy Docs) differ when they differ by a swap rather than a rewording: a
+    number replaced by another number anywhere (``NUMBER``), or the one difference between
+    them a short stretch of content words replaced by a stretch of the same kind (``OPPOSITE``,
+    ``SWAP`` or ``WORD_SWAP``, above); else None."""
     left, right = content_tokens(a), content_tokens(b)
     matcher = difflib.SequenceMatcher(a=[t[0] for t in left], b=[t[0] for t in right], autojunk=False)
     edits = [op for op in matcher.get_opcodes() if op[0] != "equal"]
@@ -67,10 +77,16 @@ def substituted(a: Any, b: Any) -> bool:
             continue
         old, new = left[i1:i2], right[j1:j2]
         if any(t[1] == "NUM" for t in old) and any(t[1] == "NUM" for t in new):
-            return True
-        if len(edits) == 1 and shared >= 2 and len(old) <= MAX_SWAP and len(new) <= MAX_SWAP and _same_kind(old, new):
-            return not _spelling_of(" ".join(t[0] for t in old), " ".join(t[0] for t in new))
-    return False
+            return NUMBER
+        verbs = all(t[1] == "VERB" for t in old + new)
+        if len(edits) == 1 and shared >= 2 and len(old) <= MAX_SWAP and len(new) <= MAX_SWAP and (_same_kind(old, new) or verbs):
+            before, after = " ".join(t[0] for t in old), " ".join(t[0] for t in new)
+            if _negated_form(before, after):
+                return OPPOSITE
+            if _spelling_of(before, after):
+                return None
+            return WORD_SWAP if verbs or all(t[1] == "NOUN" and not t[2] for t in old + new) else SWAP
+    return None
 
 
 def _same_kind(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]) -> bool:
@@ -83,10 +99,14 @@ def _same_kind(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]])
 NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")  # "safe" / "unsafe": the opposite, not a spelling
 
 
+def _negated_form(old: str, new: str) -> bool:
+    short, long_ = sorted((old, new), key=len)
+    return any(long_ in (prefix + short, prefix + "-" + short) for prefix in NEGATING_PREFIXES)
+
+
 def _spelling_of(old: str, new: str) -> bool:
     """One word spelt, inflected or abbreviated another way, not a different word."""
-    short, long_ = sorted((old, new), key=len)
-    if any(long_ in (prefix + short, prefix + "-" + short) for prefix in NEGATING_PREFIXES):
+    if _negated_form(old, new):
         return False
     if old.startswith(new) or new.startswith(old):
         return True

@@ -17,29 +17,34 @@ How a claim is found
    ``EXACT_LIMIT`` units, so no n x n matrix is ever built. Each unit keeps
    its ``MAX_NEIGHBOURS`` best partners; two units of one statement are
    never a pair.
-4. Each candidate pair at or above ``link_cosine`` is checked, in batches and only those
-   pairs (``claim_linkage.model_scores``): both units must be propositions
+4. Each candidate pair at or above ``same_cosine`` (0.65) is checked, in batches and only
+   those pairs (``claim_linkage.model_scores``): both units must be propositions
    (``units.is_proposition``: a finite verb, >= 4 content words, not a question, a topic
    phrase, a relative or a lone subordinate clause); the pair model
    (:mod:`storyline.corpus.pairmodel`, both orders) must not read a contradiction; the two
-   must not be one word swapped for another of the same kind (``claim_veto.substituted``:
-   "yellow" / "red", "12" / "21", "French" / "German", "near" / "far from") nor one negated and the other not.
-   A pair that fails the model, the swap or the negation test is a *veto*: it scores minus
-   infinity, so the two units can never share a claim.
+   must not be one word swapped for another of the same kind (``claim_veto.swap_kind``:
+   "yellow" / "red", "12" / "21", "French" / "German", "near" / "far from"; a common noun for
+   another, "murder" / "death", only unless the model is sure they are the same claim) nor one
+   negated and the other not. A pair that fails one of these is a *veto*: it scores minus
+   infinity, so the two units can never share a claim. The rest link when their plain cosine
+   is >= ``link_cosine`` (0.80), or when the model's order-free P(same) is >= ``same_min``
+   (0.7); a link scores its cosine, any other pair 0.
 5. Average linkage over that sparse graph (:func:`average_linkage`): two
    groups merge while the mean score over *all* their cross pairs (pairs
    outside the candidate graph count as 0, a veto as minus infinity) clears the
-   threshold (0.6 with cosines >= 0.78: every member links to most of the claim).
+   threshold (0.6 with links scoring >= 0.65: every member links to most of the claim).
    This does not chain "the summit must be prepared" -> "the summit is being
    prepared" -> "the summit was cancelled" into one group. Then :func:`settle`
    re-seats each unit in the group it is closest to on average.
    Thresholds: ``python -m storyline.eval.claims --calibrate`` (dev splits of
    ``../shared/datasets/pairs``), reported in docs/benchmarks.md.
 
-Known limits: the cut favours precision: paraphrases in other words (plain cosine below
-0.78) stay apart, and so does a synonym swapped for one word ("talks" / "meeting"); an
-antonym *verb* ("supports" / "opposes") is not caught by the swap test, and the pair model
-catches only some; each unit keeps only its best ``MAX_NEIGHBOURS`` partners.
+Known limits: the cut favours precision: paraphrases in other words that neither the cosine
+(< 0.80) nor the pair model (P(same) < 0.7) reads as the same claim stay apart; an antonym
+*verb* ("supports" / "opposes", "taken to" / "released from hospital") is not caught by the
+swap test, and the pair model catches only some; each unit keeps only its best
+``MAX_NEIGHBOURS`` partners, and the link rule looks at ``claim_linkage.MODEL_NEIGHBOURS`` of
+them above ``link_cosine`` and ``SAME_NEIGHBOURS`` below it.
 
 What a claim is
 ---------------
@@ -289,8 +294,8 @@ def _linking_cosine(weights: ClaimWeights) -> float:
     between two of those components changes nothing: it is dropped, and the
     components are much smaller than those of every candidate pair.
     """
-    if weights.model:  # a link needs the plain cosine ``link_cosine`` (``claim_linkage.model_scores``)
-        return weights.link_cosine - 1e-6
+    if weights.model:  # a link needs a plain cosine of at least ``same_cosine`` (``claim_linkage.model_scores``)
+        return min(weights.link_cosine, weights.same_cosine) - 1e-6
     if weights.threshold <= 0:
         return float("-inf")
     bonus = abs(weights.negation) + abs(weights.entities) + abs(weights.cue) + abs(weights.speaker)

@@ -226,12 +226,29 @@ class PairModel:
     ) -> np.ndarray:
         """Order-free scores: "same" only if each entails the other (the lower P(same) of the
         two orders), "contradicts" if either order does (the higher), "other" the rest."""
+        return order_free(self.score(pairs, options), self.score([(b, a) for a, b in pairs], options))
+
+    def score_both_ways_if_same(
+        self, pairs: Sequence[tuple[str, str]], same_min: float, options: PairModelOptions | None = None
+    ) -> np.ndarray:
+        """``score_both_ways`` where the first order's P(same) reaches ``same_min``, the first
+        order's scores elsewhere: half the cost for pairs that only P(same) could link. The
+        order-free P(same) is the lower of the two, so below ``same_min`` in the first order it
+        is below it both ways; P(contradicts) there is the first order's alone, a lower bound."""
         forward = self.score(pairs, options)
-        backward = self.score([(b, a) for a, b in pairs], options)
-        same = np.minimum(forward[:, SAME], backward[:, SAME])
-        contra = np.maximum(forward[:, CONTRADICTS], backward[:, CONTRADICTS])
-        contra = np.minimum(contra, 1.0 - same)
-        return np.stack([same, contra, 1.0 - same - contra], axis=1).astype(np.float32)
+        again = np.flatnonzero(forward[:, SAME] >= same_min)
+        if len(again):
+            backward = self.score([(pairs[k][1], pairs[k][0]) for k in again.tolist()], options)
+            forward[again] = order_free(forward[again], backward)
+        return forward
+
+
+def order_free(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """The scores of both orders as one: P(same) the lower, P(contradicts) the higher (at most
+    what P(same) leaves), "other" the rest."""
+    same = np.minimum(forward[:, SAME], backward[:, SAME])
+    contra = np.minimum(np.maximum(forward[:, CONTRADICTS], backward[:, CONTRADICTS]), 1.0 - same)
+    return np.stack([same, contra, 1.0 - same - contra], axis=1).astype(np.float32)
 
 
 @dataclass(frozen=True)
