@@ -275,11 +275,9 @@ def model_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.nda
     near = np.array([k for k in near if propositions[int(i[k])] and propositions[int(j[k])]], dtype=np.int64)
     a, b = i[near], j[near]
     kinds = [swap_kind(docs[x], docs[y]) for x, y in zip(a.tolist(), b.tolist())]
-    swapped = np.array([kind == WORD_SWAP for kind in kinds], dtype=bool)
-    veto = np.array([kind in (NUMBER, OPPOSITE, SWAP) for kind in kinds], dtype=bool)
-    if w.negation_veto:
-        negated_ = np.asarray(f.negated, dtype=bool)
-        veto |= negated_[a] != negated_[b]
+    negated_ = np.asarray(f.negated, dtype=bool)
+    one_side_negated = negated_[a] != negated_[b]
+    veto = _cheap_vetoes(kinds, one_side_negated, w)
     pair_cos = cos[near].astype(np.float64)
     probs = np.zeros((len(near), 3))
     texts = lambda ks: [(f.texts[x], f.texts[y]) for x, y in zip(a[ks].tolist(), b[ks].tolist())]  # noqa: E731
@@ -288,10 +286,27 @@ def model_scores(f: StatementFeatures, i: np.ndarray, j: np.ndarray, cos: np.nda
         probs[upper] = pair_model().score_both_ways(texts(upper))
     if len(lower):  # only P(same) can link these: the second order only where the first reaches ``same_min``
         probs[lower] = pair_model().score_both_ways_if_same(texts(lower), w.same_min)
-    same = probs[:, SAME]
-    veto |= (probs[:, CONTRADICTS] >= w.contradicts_max) | (swapped & (same < w.swap_same))
-    link = (pair_cos >= w.link_cosine) | ((pair_cos >= w.same_cosine) & (same >= w.same_min))
+    link, veto = link_verdicts(pair_cos, probs, kinds, one_side_negated, w)
     return a, b, np.where(veto, VETO, np.where(link, pair_cos, 0.0))
+
+
+def link_verdicts(cos: np.ndarray, probs: np.ndarray, kinds: list[str | None], one_side_negated: np.ndarray,
+                  w: ClaimWeights) -> tuple[np.ndarray, np.ndarray]:
+    """The link rule on pairs of propositions (the comment above ``DEFAULT_WEIGHTS``): which
+    pairs link and which are vetoed, from their plain cosines, their order-free pair-model
+    scores, their ``claim_veto.swap_kind`` and whether one side only is negated. The claims
+    stage and its calibration (``eval.claim_pairs``) both decide here."""
+    same = probs[:, SAME]
+    swapped = np.array([kind == WORD_SWAP for kind in kinds], dtype=bool)
+    veto = _cheap_vetoes(kinds, one_side_negated, w) | (probs[:, CONTRADICTS] >= w.contradicts_max) | (swapped & (same < w.swap_same))
+    link = (cos >= w.link_cosine) | ((cos >= w.same_cosine) & (same >= w.same_min))
+    return link, veto
+
+
+def _cheap_vetoes(kinds: list[str | None], one_side_negated: np.ndarray, w: ClaimWeights) -> np.ndarray:
+    """The vetoes that need no model: a swap of a kind the model cannot overrule, a negation on one side."""
+    veto = np.array([kind in (NUMBER, OPPOSITE, SWAP) for kind in kinds], dtype=bool)
+    return veto | one_side_negated if w.negation_veto else veto
 
 
 MODEL_NEIGHBOURS = 10  # closest partners per unit the link rule looks at (the model's cost is per pair)

@@ -192,7 +192,7 @@ def pair_features(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {
         "cos": np.sum(vectors[left] * vectors[right], axis=1),
         "both": pair_model().score_both_ways([(texts[a], texts[b]) for a, b in zip(left, right)]),
-        "swap": np.array([swap_kind(docs[a], docs[b]) or "" for a, b in zip(left, right)]),
+        "swap": [swap_kind(docs[a], docs[b]) for a, b in zip(left, right)],
         "negation": np.array([negated(texts[a]) != negated(texts[b]) for a, b in zip(left, right)], dtype=bool),
         "propositions": np.array([is_proposition(docs[a]) and is_proposition(docs[b]) for a, b in zip(left, right)], dtype=bool),
     }
@@ -200,13 +200,11 @@ def pair_features(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 def rule_links(x: dict[str, Any], setting: dict[str, float]) -> Any:
     """Which pairs ``model_scores`` links under ``setting`` (the fields of ``GRID``)."""
-    from storyline.corpus.claim_veto import WORD_SWAP
-    from storyline.corpus.pairmodel import CONTRADICTS, SAME
+    from dataclasses import replace
 
-    same = x["both"][:, SAME]
-    veto = (x["negation"] | (x["both"][:, CONTRADICTS] >= setting["contradicts_max"])
-            | ((x["swap"] != "") & (x["swap"] != WORD_SWAP)) | ((x["swap"] == WORD_SWAP) & (same < setting["swap_same"])))
-    link = (x["cos"] >= setting["link_cosine"]) | ((x["cos"] >= setting["same_cosine"]) & (same >= setting["same_min"]))
+    from storyline.corpus.claim_linkage import DEFAULT_WEIGHTS, link_verdicts
+
+    link, veto = link_verdicts(x["cos"], x["both"], x["swap"], x["negation"], replace(DEFAULT_WEIGHTS, **setting))
     return link & ~veto & x["propositions"]
 
 
