@@ -260,7 +260,7 @@ def render_real(results: list[dict], exponent: float | None) -> str:
         lines.append(f"| {r['n']:,} | {r['seconds']} | {r['model_pairs']:,} | {r['model_seconds']} | "
                      f"{r['groups_of_2_or_more']:,} | {r['units_in_them']:,} | {r['max_rss_mb']} |")
     if exponent is not None:
-        lines += ["", f"Growth exponent (time) from {results[0]['n']:,} to {results[-1]['n']:,}: **{exponent:.2f}** "
+        lines += ["", f"Growth exponent (time) from {results[0]['n']:,} to {results[-1]['n']:,}: **{exponent:.3f}** "
                   "(issue #14: 100k units in at most 10 minutes, exponent at most 1.2)."]
     return "\n".join(lines) + "\n"
 

@@ -116,6 +116,14 @@ def test_units_headline_verb_read_as_plural_noun_is_still_a_verb():
     assert [is_proposition(doc) for doc in tagged(texts)] == [True, False, False]
 
 
+def test_units_headline_future_with_its_verb_read_as_a_noun_is_a_proposition():
+    # "X to do Y" with "detonate" tagged NN; no object after the verb ("return to power"), or an
+    # opening article ("a bridge to land developers": headlines drop theirs), and it stays a noun phrase.
+    texts = ["Harlow police to detonate devices in suspect's home", "the return to power of the old guard in Lisbeth",
+             "a bridge to land developers in north Harlow"]
+    assert [is_proposition(doc) for doc in tagged(texts)] == [True, False, False]
+
+
 def test_units_title_case_headline_is_tagged_in_sentence_case():
     from storyline.article.units import sentence_case
 
@@ -139,6 +147,17 @@ def test_claim_veto_swap_is_a_substitution_not_a_rewording():
     assert swap_kind(docs[0], docs[1])  # one colour for another
     assert not swap_kind(docs[2], docs[3])  # "twelve" and "12" are one number
     assert not swap_kind(docs[4], docs[5])  # reordered, nothing swapped
+
+
+def test_claim_veto_a_number_and_its_scale_word_are_one_value():
+    docs = tagged(["Valdor buying the Harlow shipyard for $356 million", "Valdor buying the Harlow shipyard for $356M",
+                   "Oskland signs a 1.2bn euro grain deal with Lisbeth", "Oskland signs a 1.2 billion euro grain deal with Lisbeth",
+                   "Two hundred people marched through Harlow on Sunday", "200 people marched through Harlow on Sunday",
+                   "Valdor buying the Harlow shipyard for $365M"])
+    assert not swap_kind(docs[0], docs[1])  # "356 million" is "356M"
+    assert not swap_kind(docs[2], docs[3])  # "1.2bn" is "1.2 billion"
+    assert not swap_kind(docs[4], docs[5])  # "two hundred" is "200"
+    assert swap_kind(docs[0], docs[6]) == "number"  # another value
 
 
 def test_claim_veto_a_swapped_word_of_place_or_direction_is_another_claim():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from typing import Any
 
 SWAPPABLE_POS = {"NOUN", "PROPN", "NUM", "ADJ"}
@@ -31,11 +32,26 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 SPELLING_SIMILARITY = 0.75  # "recognise" / "recognizes", "Quran" / "Koran": one word spelt two ways
 
 
+# Scale words and their newsroom abbreviations: "$356 million" and "$356M", "1.2bn" and "1.2
+# billion" are one number. An abbreviation counts only written onto its number ("356M", "5 m" does not).
+SCALE_WORDS = {"dozen": 12, "hundred": 10**2, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+SCALE_ABBREVIATIONS = {"k": 10**3, "m": 10**6, "mn": 10**6, "mln": 10**6, "bn": 10**9, "b": 10**9, "tn": 10**12}
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_SCALED_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)([a-z]+)")
+
+
 def content_tokens(doc: Any) -> list[tuple[str, str, str]]:
     """(normalised text, coarse tag, entity type) of the tokens that carry content, in order:
-    punctuation and stop words out, numbers and negators kept."""
-    kept = []
+    punctuation and stop words out, numbers and negators kept; a number and its scale word
+    are one token, its value ("356 million", "356M" and "356m" all read "356000000")."""
+    kept: list[tuple[str, str, str]] = []
+    previous = None
     for token in doc:
+        scale = _scale_of(token, previous)
+        previous = token
+        if scale is not None and kept and kept[-1][1] == "NUM" and _NUMBER.fullmatch(kept[-1][0]):
+            kept[-1] = (_scaled(kept[-1][0], scale), "NUM", kept[-1][2])
+            continue
         if token.is_punct or token.is_space:
             continue
         if token.is_stop and not token.like_num and token.lower_ not in ("not", "no", "never", "n't"):
@@ -44,11 +60,31 @@ def content_tokens(doc: Any) -> list[tuple[str, str, str]]:
     return kept
 
 
+def _scale_of(token: Any, previous: Any) -> int | None:
+    """What ``token`` multiplies the number before it by, if it is a scale word
+    ("million") or an abbreviation written onto the number ("M" of "356M")."""
+    if previous is None or not previous.like_num:
+        return None
+    word = token.lower_
+    if word in SCALE_WORDS:
+        return SCALE_WORDS[word]
+    return SCALE_ABBREVIATIONS.get(word) if not previous.whitespace_ else None
+
+
+def _scaled(number: str, factor: int) -> str:
+    value = Decimal(number) * factor
+    return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
+
+
 def _normalised(word: str) -> str:
+    scaled = _SCALED_NUMBER.fullmatch(word)
+    if scaled and scaled.group(2) in SCALE_WORDS | SCALE_ABBREVIATIONS:  # "1.2bn", one token
+        factor = SCALE_WORDS.get(scaled.group(2)) or SCALE_ABBREVIATIONS[scaled.group(2)]
+        return _scaled(_normalised(scaled.group(1)), factor)
     word = word.replace(".", "") if not re.fullmatch(r"[\d.,]+", word) else word
     if word in NUMBER_WORDS:
         return str(NUMBER_WORDS[word])
-    if re.fullmatch(r"\d[\d,]*(\.\d+)?", word):
+    if _NUMBER.fullmatch(word):
         value = float(word.replace(",", ""))
         return str(int(value)) if value.is_integer() else str(value)
     return word
