@@ -26,8 +26,7 @@ import numpy as np
 
 from storyline.core.threads import model_threads
 from storyline.corpus.claim_linkage import DEFAULT_WEIGHTS
-from storyline.core.precision import native_bfloat16
-from storyline.corpus.pairmodel import CONTRADICTS, PairModel, PairModelOptions
+from storyline.corpus.pairmodel import CONTRADICTS, PairModel, PairModelOptions, native_bfloat16
 from storyline.eval.benchdoc import write_section
 
 PAIRS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pairs"

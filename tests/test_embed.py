@@ -27,17 +27,6 @@ def test_embed_cache_key_depends_on_model_and_text():
     assert cache_key("the summit", "other-model") != cache_key("the summit")
 
 
-def test_embed_cache_key_names_the_precision(monkeypatch):
-    """bfloat16 and float32 vectors of one text differ in their last digits: a store keeps them apart."""
-    from storyline.article import embed
-
-    monkeypatch.setattr(embed, "bfloat16", lambda: True)
-    in_bfloat16 = cache_key("the summit")
-    monkeypatch.setattr(embed, "bfloat16", lambda: False)
-    assert cache_key("the summit") != in_bfloat16
-    assert cache_key("the summit") == cache_key("the summit", embed.MODEL_NAME)
-
-
 def test_embed_memory_cache_returns_only_known_keys():
     cache = MemoryCache()
     cache.put_many({"k1": np.ones(3, dtype=np.float32)})
@@ -181,21 +170,6 @@ def test_embed_batched_vector_does_not_depend_on_order_or_company():
                 assert np.array_equal(vector, reference[text]), (text, batch_size)
     for text in BATCH_TEXTS:  # alone, a one-word text is repeated up to MIN_ROWS tokens
         assert np.array_equal(encode([text])[0], reference[text]), text
-
-
-def test_embed_bfloat16_vectors_are_within_1e4_of_float32(monkeypatch):
-    """Where the CPU multiplies bfloat16 natively, MiniLM runs in it: each vector stays within a
-    cosine of 0.9999 of the float32 one, well inside any threshold the corpus stages use."""
-    from storyline.article import embed
-    from storyline.core.precision import native_bfloat16
-
-    if not native_bfloat16():
-        pytest.skip("this CPU has no native bfloat16: MiniLM runs in float32 here")
-    fast = embed.encode(BATCH_TEXTS)
-    monkeypatch.setattr(embed, "bfloat16", lambda: False)
-    exact = embed.encode(BATCH_TEXTS)
-    assert not np.array_equal(fast, exact)  # the autocast is on
-    assert np.all(np.sum(fast * exact, axis=1) > 0.9999)
 
 
 def test_embed_stage_batch_gives_each_article_its_own_vectors():

@@ -6,10 +6,6 @@ store's on disk, :class:`MemoryCache` in tests) is asked first, so an
 incremental run embeds only the texts it has never seen. Vectors are unit
 length (float32), so a dot product is the cosine similarity.
 
-Where the CPU multiplies bfloat16 natively (``core.precision``), the model runs under torch's
-bfloat16 autocast: 1.5 times faster here, vectors within 1e-4 of float32's (docs/benchmarks.md,
-"Speed work"). The cache key names the precision, so a store never mixes the two.
-
 The per-article stage ``embed`` (:class:`EmbedArticle`) computes, on the
 workers, the vectors the corpus stages ``claims`` and ``stories`` will ask
 for; the driver stores them in the cache with the article, so those stages
@@ -29,7 +25,6 @@ import numpy as np
 
 from storyline.article.units import lead_text, unit_text, units_of
 from storyline.core.pipeline import register_stage
-from storyline.core.precision import native_bfloat16
 from storyline.core.records import Article
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -55,20 +50,8 @@ class MemoryCache:
         self.vectors.update(items)
 
 
-def cache_key(text: str, model_name: str | None = None) -> str:
-    """The cache's key of ``text``'s vector: by default this process's model and precision (``model_id``)."""
-    return hashlib.sha256(((model_name or model_id()) + "\n" + text).encode("utf-8")).hexdigest()
-
-
-def bfloat16() -> bool:
-    """Whether MiniLM runs under bfloat16 autocast here (where the CPU multiplies it natively)."""
-    return native_bfloat16()
-
-
-def model_id() -> str:
-    """The model and the precision it runs in: vectors of two precisions differ in their last
-    digits, so they never share a cache key."""
-    return MODEL_NAME + ("/bfloat16" if bfloat16() else "")
+def cache_key(text: str, model_name: str = MODEL_NAME) -> str:
+    return hashlib.sha256((model_name + "\n" + text).encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -143,11 +126,7 @@ def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     if not texts:
         return out
-    import torch
-
-    # bfloat16 keeps that property on one thread (tests/test_embed.py); it is the arithmetic that is faster
-    precision = torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16())
-    with torch_threads(1), precision:  # on more threads, the bits change with the batch's company
+    with torch_threads(1):  # on more threads, the bits change with the batch's company
         for tokens, indices in length_batches(model, list(texts), max(1, batch_size)):
             batch = [texts[i] for i in indices]
             copies = -(-MIN_ROWS // (tokens * len(batch)))  # ceil: a too-small batch goes in repeated

@@ -42,7 +42,6 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from storyline.article.embed import torch_threads
-from storyline.core.precision import native_bfloat16
 from storyline.core.threads import model_threads
 
 LABELS = ("same", "contradicts", "other")
@@ -76,6 +75,16 @@ class PairModelOptions:
             raise ValueError(f"precision: {self.precision!r} (auto, float32 or bfloat16)")
         native = self.precision == "auto" and native_bfloat16()
         return "bfloat16" if self.precision == "bfloat16" or native else "float32"
+
+
+def native_bfloat16() -> bool:
+    """Whether torch's CPU kernels multiply bfloat16 natively here (AVX-512 BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without oneDNN
+        return False
 
 
 def sha256_file(path: Path) -> str:
