@@ -36,6 +36,7 @@ SPELLING_SIMILARITY = 0.75  # "recognise" / "recognizes", "Quran" / "Koran": one
 # billion" are one number. An abbreviation counts only written onto its number ("356M", "5 m" does not).
 SCALE_WORDS = {"dozen": 12, "hundred": 10**2, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 SCALE_ABBREVIATIONS = {"k": 10**3, "m": 10**6, "mn": 10**6, "mln": 10**6, "bn": 10**9, "b": 10**9, "tn": 10**12}
+_WRITTEN_ON = {**SCALE_WORDS, **SCALE_ABBREVIATIONS}  # what may follow the digits in one token ("1.2bn")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _SCALED_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)([a-z]+)")
 
@@ -78,9 +79,8 @@ def _scaled(number: str, factor: int) -> str:
 
 def _normalised(word: str) -> str:
     scaled = _SCALED_NUMBER.fullmatch(word)
-    if scaled and scaled.group(2) in SCALE_WORDS | SCALE_ABBREVIATIONS:  # "1.2bn", one token
-        factor = SCALE_WORDS.get(scaled.group(2)) or SCALE_ABBREVIATIONS[scaled.group(2)]
-        return _scaled(_normalised(scaled.group(1)), factor)
+    if scaled and scaled.group(2) in _WRITTEN_ON:  # "1.2bn", one token
+        return _scaled(_normalised(scaled.group(1)), _WRITTEN_ON[scaled.group(2)])
     word = word.replace(".", "") if not re.fullmatch(r"[\d.,]+", word) else word
     if word in NUMBER_WORDS:
         return str(NUMBER_WORDS[word])
