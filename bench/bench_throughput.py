@@ -46,10 +46,11 @@ def run_spacy(paths: list[Path]) -> dict:
 
     bodies = [p.read_text(encoding="utf-8") for p in paths]
     nlp = load_nlp()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in nlp.pipe(bodies, batch_size=SPACY_BATCH):
         pass
-    return {"seconds": time.perf_counter() - start, "words": sum(len(b.split()) for b in bodies)}
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu,
+            "words": sum(len(b.split()) for b in bodies)}
 
 
 def run_stages(paths: list[Path]) -> dict:
@@ -121,11 +122,11 @@ def run_analyze(paths: list[Path]) -> dict:
     from storyline.core.options import Options
 
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = analyze([str(p) for p in paths], out, Options())
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     words = sum(len(a["body"].split()) for a in result.dossier["articles"])
-    return {"seconds": seconds, "words": words}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "words": words}
 
 
 MODES = {"spacy": run_spacy, "stages": run_stages, "analyze": run_analyze}
@@ -164,7 +165,11 @@ def table(limit: int, results: dict[str, dict]) -> str:
             f"| {names[mode]} | {limit / seconds:.1f} | {numbers['words'] / seconds:,.0f} | {seconds:.1f} | {numbers['peak_mb']:.0f} |"
         )
     ratio = results["analyze"]["seconds"] / spacy_seconds
-    lines += ["", f"Whole run against spaCy alone, same texts, same run: **{ratio:.2f}×** (issue #17 asks for at most 1.5×)."]
+    cpu_ratio = results["analyze"]["cpu_seconds"] / results["spacy"]["cpu_seconds"]
+    lines += ["", f"Whole run against spaCy alone, same texts, same run: **{ratio:.2f}×** (issue #17 asks for at most 1.5×). "
+              f"In CPU time (every thread of the process): spaCy alone {results['spacy']['cpu_seconds']:.1f} s, "
+              f"`analyze` {results['analyze']['cpu_seconds']:.1f} s ({cpu_ratio:.2f}×): `analyze` parses the next batch "
+              "in a helper thread while it embeds the current one (`core.pipeline.run_overlapped`)."]
     stages = results["stages"]["stages"]
     lines += [
         "",
@@ -198,9 +203,15 @@ def main() -> None:
     parser.add_argument("--pipe-batch", type=int, default=SPACY_BATCH, help="with --child spacy: docs spaCy pipes at once")
     parser.add_argument("--no-trim", action="store_true",
                         help="with --child analyze: keep freed C-heap pages (what core.memory's trim saves)")
+    parser.add_argument("--no-overlap", action="store_true",
+                        help="with --child analyze: run the per-article stages one batch after the other in one thread")
     args = parser.parse_args()
     if args.child:
         globals()["SPACY_BATCH"] = args.pipe_batch
+        if args.no_overlap:
+            import storyline.core.pipeline as pipeline
+
+            pipeline.OVERLAP_FROM = None
         if args.no_trim:
             import storyline.core.pipeline as pipeline
 

@@ -23,7 +23,7 @@ from storyline.article.events import (
 )
 from storyline.article.times import Times, tag_times
 from storyline.core.options import Options
-from storyline.core.pipeline import Pipeline
+from storyline.core.pipeline import PER_ARTICLE_STAGES, Pipeline
 from storyline.core.records import Article, Corpus
 from storyline.corpus.local import run_corpus_stages
 from storyline.corpus.timeline import chain_mentions, dates_disagree
@@ -293,8 +293,7 @@ def seed_corpus() -> Corpus:
     from storyline.inputs.sources import read_sources
 
     manifest = load_manifest(folder.parent / "manifest.jsonl")
-    stages = ["extract", "parse", "statements", "times", "events", "signature", "embed", "release"]
-    records = [r for r in Pipeline(stages, Options()).run(read_sources(sorted(str(p) for p in folder.glob("*.txt")), manifest))
+    records = [r for r in Pipeline(PER_ARTICLE_STAGES, Options()).run(read_sources(sorted(str(p) for p in folder.glob("*.txt")), manifest))
                if isinstance(r, Article)]
     for number, record in enumerate(records, 1):
         record.id = f"a{number}"

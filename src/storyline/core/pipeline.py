@@ -13,6 +13,7 @@ import importlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -21,14 +22,19 @@ from typing import Any, Protocol
 from storyline.core.options import Options
 from storyline.core.guard import run_guarded
 from storyline.core.memory import release_free_memory
-from storyline.core.threads import share_cores
+from storyline.core.threads import model_threads, share_cores
 
 STAGES: dict[str, type] = {}
 
 # The per-article stages, in order. Each name is registered by the module
 # STAGE_MODULES names for it.
 # "embed" computes the sentence vectors the corpus stages claims and stories will ask for.
-PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "signature", "embed", "release"]
+# "release" drops the spaCy Doc before "embed" (which reads only the findings), so the batch that is
+# being embedded holds no Doc while the next one is parsed (``run_overlapped``).
+PER_ARTICLE_STAGES = ["extract", "parse", "statements", "times", "events", "signature", "release", "embed"]
+# With two cores or more, the stages before this one run on the next batch while it and those after
+# it run on the current batch (``run_overlapped``).
+OVERLAP_FROM = "embed"
 
 # The corpus-level stages, in order. Each is one function, ``blocked_<stage>(run)`` in its module,
 # over shards of articles (``storyline.corpus.blocks``); a normal run's store is one shard.
@@ -87,10 +93,25 @@ class Pipeline:
     def run(self, records: Iterable[Any]) -> Iterator[Any]:
         """The records through every stage, a batch at a time. A record that makes a stage fail
         becomes a ``Skipped`` naming the stage and the reason, and the others go on
-        (``storyline.core.guard``): every executor runs this, so every kind of run gets it."""
-        for batch in batched(records, max(1, self.options.batch_size)):
-            yield from run_guarded(self.stages, batch)
-            release_free_memory()  # the batch's arrays are gone; their pages go back too
+        (``storyline.core.guard``): every executor runs this, so every kind of run gets it.
+
+        In a process that has two cores or more to itself, the stages before ``OVERLAP_FROM`` run
+        on the next batch in a helper thread while this thread runs the rest on the current one
+        (``run_overlapped``); the results are the same, in the same order."""
+        batches = batched(records, max(1, self.options.batch_size))
+        split = self._overlap_split()
+        if split is None:
+            for batch in batches:
+                yield from run_guarded(self.stages, batch)
+                release_free_memory()  # the batch's arrays are gone; their pages go back too
+            return
+        yield from run_overlapped(self.stages[:split], self.stages[split:], batches)
+
+    def _overlap_split(self) -> int | None:
+        """Where the helper thread's stages end, when overlapping pays here; else None."""
+        if OVERLAP_FROM not in self.names or self.names.index(OVERLAP_FROM) == 0 or model_threads() < 2:
+            return None
+        return self.names.index(OVERLAP_FROM)
 
     def portable(self) -> tuple[list[str], Options]:
         """What a worker process needs to build the same pipeline (no store handle)."""
@@ -100,6 +121,31 @@ class Pipeline:
 def per_article_pipeline(options: Options) -> Pipeline:
     """From raw input to an article with its per-article findings."""
     return Pipeline(PER_ARTICLE_STAGES, options)
+
+
+def run_overlapped(first: list[Any], rest: list[Any], batches: Iterable[list[Any]]) -> Iterator[Any]:
+    """Each batch through ``first`` in one helper thread, then through ``rest`` in this one, so the
+    helper works on batch n+1 while this thread finishes batch n.
+
+    Why: parsing (spaCy) and embedding (MiniLM, pinned to one thread so its bits do not depend on
+    a batch's company) each keep one core busy, and one ran after the other on a machine with two
+    or more. The input is still read only in this thread (it may consult the store), and so is
+    everything in ``rest`` (the embed stage reads the store's vector cache). At most two batches
+    are in flight, so memory holds one more batch's documents than one stage after the other."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-stages") as helper:
+        try:
+            yield from in_order(
+                batches, lambda batch: helper.submit(run_guarded, first, batch),
+                lambda future: _finish(rest, future.result()), in_flight=2,
+            )
+        finally:
+            helper.shutdown(wait=True, cancel_futures=True)  # a consumer that stops early leaves no work behind
+
+
+def _finish(rest: list[Any], records: list[Any]) -> list[Any]:
+    results = run_guarded(rest, records)
+    release_free_memory()  # the batch's arrays are gone; their pages go back too
+    return results
 
 
 def batched(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
